@@ -1,0 +1,39 @@
+//! The `claimcheck` command.
+//!
+//! Exit codes (every subcommand): 0 success or allowed, 1 denied or a
+//! failing check, 2 usage or config error.
+
+mod verify;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// claimcheck: JWT validation and CEL authorization rules for gateways.
+#[derive(Parser)]
+#[command(name = "claimcheck", version, about, propagate_version = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    Verify(verify::VerifyArgs),
+}
+
+/// Exit code for a usage or config error.
+pub const EXIT_USAGE: u8 = 2;
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { EXIT_USAGE } else { 0 });
+        }
+    };
+    match cli.command {
+        Command::Verify(args) => verify::run(args),
+    }
+}

@@ -1,0 +1,13 @@
+//! The config: its schema, loading from YAML or JSON, and errors that say
+//! what is wrong and where.
+
+pub mod duration;
+pub mod error;
+pub mod load;
+pub mod rules;
+pub mod schema;
+
+pub use duration::ConfigDuration;
+pub use error::{ConfigError, ConfigErrorKind};
+pub use load::parse_config;
+pub use schema::{ConfigFile, Limits, Mode};

@@ -1,0 +1,221 @@
+//! The config's shape: the types the loader deserializes into. Field names
+//! are camelCase, as agentgateway and Kubernetes users write them; unknown
+//! fields are errors.
+
+use serde::{Deserialize, Serialize};
+
+use super::duration::ConfigDuration;
+use super::rules::RuleEntry;
+
+/// The whole config file.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ConfigFile {
+    /// Who may present tokens and how they are validated.
+    #[serde(default)]
+    pub authentication: Option<Authentication>,
+    /// The CEL rules run after authentication.
+    #[serde(default)]
+    pub authorization: Option<Authorization>,
+    /// Bounds on every input the engine reads.
+    #[serde(default)]
+    pub limits: Limits,
+}
+
+/// How a missing or invalid token is treated (agentgateway's modes).
+#[derive(Debug, Clone, Copy, Default, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub enum Mode {
+    /// A missing or invalid token is denied (401).
+    #[default]
+    Strict,
+    /// A missing token passes unauthenticated; an invalid one is denied.
+    Optional,
+    /// Never denied for authentication; rules still run.
+    Permissive,
+}
+
+/// The `authentication` block.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Authentication {
+    /// `strict` (default), `optional` or `permissive`.
+    #[serde(default)]
+    pub mode: Mode,
+    /// The identity providers whose tokens are accepted.
+    #[serde(default)]
+    pub providers: Vec<Provider>,
+    /// Where the credential is looked for, in order.
+    #[serde(default)]
+    pub token_source: Option<Vec<TokenSource>>,
+    /// The `realm` of the `WWW-Authenticate` challenge (default `claimcheck`).
+    #[serde(default)]
+    pub realm: Option<String>,
+    /// RFC 9728 protected resource metadata URL, added to every 401 challenge.
+    #[serde(default)]
+    pub resource_metadata: Option<String>,
+}
+
+/// One place a credential may be.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub enum TokenSource {
+    /// A request header, with an optional prefix (matched case-insensitively).
+    Header(HeaderSource),
+    /// A cookie.
+    Cookie(NamedSource),
+    /// A query parameter.
+    Query(NamedSource),
+}
+
+/// `{header: {name, prefix}}`.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct HeaderSource {
+    /// Header name (case-insensitive).
+    pub name: String,
+    /// Prefix before the token, such as `Bearer `; empty or absent for none.
+    #[serde(default)]
+    pub prefix: Option<String>,
+}
+
+/// `{cookie: {name}}` or `{query: {name}}`.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct NamedSource {
+    /// Cookie or parameter name (case-sensitive).
+    pub name: String,
+}
+
+/// RFC 9068 `typ` requirement.
+#[derive(Debug, Clone, Copy, Default, Deserialize, Serialize, PartialEq, Eq)]
+pub enum TypRequirement {
+    /// Any `typ`, or none; when present it must still name `JWT` or `at+jwt`.
+    #[default]
+    #[serde(rename = "any")]
+    Any,
+    /// The header must carry `typ: at+jwt` (RFC 9068 access tokens).
+    #[serde(rename = "at+jwt")]
+    AtJwt,
+}
+
+/// One identity provider.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Provider {
+    /// A name for logs and `auth.provider` (default: the issuer).
+    #[serde(default)]
+    pub name: Option<String>,
+    /// The exact `iss` of its tokens; `{tenantid}` marks an Entra-style template.
+    pub issuer: String,
+    /// Accepted `aud` values; `["*"]` disables the check explicitly.
+    pub audiences: Option<Vec<String>>,
+    /// Accepted `alg` values (default: every asymmetric one).
+    #[serde(default)]
+    pub algorithms: Option<Vec<String>>,
+    /// Clock skew tolerated on `exp`, `nbf` and `iat` (default `60s`).
+    #[serde(default)]
+    pub leeway: Option<ConfigDuration>,
+    /// Claims that must be present (default `[exp]`).
+    #[serde(default)]
+    pub required_claims: Option<Vec<String>>,
+    /// Longest accepted `exp - iat`.
+    #[serde(default)]
+    pub max_lifetime: Option<ConfigDuration>,
+    /// `any` (default) or `at+jwt`.
+    #[serde(default)]
+    pub typ: TypRequirement,
+    /// Where the verification keys come from.
+    pub jwks: Jwks,
+}
+
+/// The key source of a provider: exactly one of `url`, `discovery`, `file`,
+/// `inline`.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Jwks {
+    /// A JWKS URL.
+    #[serde(default)]
+    pub url: Option<String>,
+    /// `true`: find `jwks_uri` through the issuer's discovery document.
+    #[serde(default)]
+    pub discovery: Option<bool>,
+    /// A JWKS file path (relative paths are relative to the config file).
+    #[serde(default)]
+    pub file: Option<String>,
+    /// A JWKS as a JSON string or an object.
+    #[serde(default)]
+    pub inline: Option<serde_json::Value>,
+    /// How long fetched keys are cached (default `5m`).
+    #[serde(default)]
+    pub cache_duration: Option<ConfigDuration>,
+    /// Allow plain-HTTP key and discovery URLs (default off).
+    #[serde(default)]
+    pub allow_http: bool,
+    /// An extra trusted CA bundle (PEM) for fetching keys.
+    #[serde(default)]
+    pub ca_file: Option<String>,
+}
+
+/// The `authorization` block.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Authorization {
+    /// The rules, in order; indexes in decisions refer to this list.
+    #[serde(default)]
+    pub rules: Vec<RuleEntry>,
+}
+
+/// Bounds on every input; each has a safe default.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields, rename_all = "camelCase", default)]
+pub struct Limits {
+    /// Longest accepted token, in bytes (default 16384).
+    pub max_token_size: usize,
+    /// Deepest nesting of the token's header and claims JSON (default 16).
+    pub max_json_depth: usize,
+    /// Largest JWKS document, in bytes (default 1 MiB).
+    pub max_jwks_size: usize,
+    /// Most keys read from one JWKS (default 100).
+    pub max_jwks_keys: usize,
+    /// Longest rule, in bytes (default 4096).
+    pub max_rule_length: usize,
+    /// Deepest nesting inside one rule (default 32).
+    pub max_rule_depth: usize,
+    /// Most syntax nodes in one rule (default 1000).
+    pub max_rule_nodes: usize,
+    /// Most rules (default 256).
+    pub max_rules: usize,
+    /// Largest list or map a rule may iterate over (default 10000).
+    pub max_comprehension_size: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        let rules = crate::rules::RuleLimits::default();
+        Limits {
+            max_token_size: 16 * 1024,
+            max_json_depth: 16,
+            max_jwks_size: 1024 * 1024,
+            max_jwks_keys: 100,
+            max_rule_length: rules.max_rule_length,
+            max_rule_depth: rules.max_rule_depth,
+            max_rule_nodes: rules.max_rule_nodes,
+            max_rules: rules.max_rules,
+            max_comprehension_size: rules.max_comprehension_size,
+        }
+    }
+}
+
+impl Limits {
+    /// The rule-related limits, as the rules module takes them.
+    pub fn rule_limits(&self) -> crate::rules::RuleLimits {
+        crate::rules::RuleLimits {
+            max_rule_length: self.max_rule_length,
+            max_rule_depth: self.max_rule_depth,
+            max_rule_nodes: self.max_rule_nodes,
+            max_rules: self.max_rules,
+            max_comprehension_size: self.max_comprehension_size,
+        }
+    }
+}

@@ -1,0 +1,291 @@
+//! The engine: holds the loaded config (swapped atomically on reload) and
+//! runs the pipeline for one request: find the credential, parse it, pick
+//! the provider and key, verify, check claims, evaluate rules, decide.
+
+mod compiled;
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use arc_swap::ArcSwap;
+
+use crate::config::schema::Mode;
+use crate::config::{load, ConfigError};
+use crate::decision::{Decision, Reason};
+use crate::identity::Identity;
+use crate::request::Request;
+use crate::rules::{Refusal, RuleInput};
+use crate::token::json::parse_object;
+use crate::token::jws::{parse_compact, TokenError};
+use crate::token::Credential;
+use crate::verify::signature::verify_signature;
+use compiled::Compiled;
+
+pub use compiled::DEFAULT_LEEWAY_SECS;
+
+/// An authorization engine built from one config. Share it freely: every
+/// method takes `&self`, and [`Engine::reload`] swaps the config atomically
+/// (requests in flight finish on the config they started with).
+pub struct Engine {
+    current: ArcSwap<Compiled>,
+}
+
+impl std::fmt::Debug for Engine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Engine").field("providers", &self.current.load().providers.len()).finish()
+    }
+}
+
+fn now_unix() -> f64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs_f64()).unwrap_or(0.0)
+}
+
+fn compile_text(text: &str, base_dir: Option<&Path>) -> Result<Compiled, ConfigError> {
+    let file = load::parse_config(text)?;
+    Compiled::build(&file, base_dir)
+}
+
+fn read_config_file(path: &Path) -> Result<String, ConfigError> {
+    let bytes = compiled::read_bounded(path, load::MAX_CONFIG_SIZE).map_err(ConfigError::io)?;
+    String::from_utf8(bytes).map_err(|_| ConfigError::io(format!("`{}` is not UTF-8 text", path.display())))
+}
+
+impl Engine {
+    /// Builds an engine from config text (YAML or JSON). Relative key file
+    /// paths resolve against the current directory.
+    pub fn new(config: &str) -> Result<Engine, ConfigError> {
+        Engine::with_base_dir(config, None)
+    }
+
+    /// Builds an engine from config text, resolving relative key file paths
+    /// against `base_dir`.
+    pub fn with_base_dir(config: &str, base_dir: Option<&Path>) -> Result<Engine, ConfigError> {
+        Ok(Engine { current: ArcSwap::from_pointee(compile_text(config, base_dir)?) })
+    }
+
+    /// Builds an engine from a config file; relative key files resolve
+    /// against the file's directory.
+    pub fn from_file(path: impl AsRef<Path>) -> Result<Engine, ConfigError> {
+        let path = path.as_ref();
+        Engine::with_base_dir(&read_config_file(path)?, path.parent())
+    }
+
+    /// Replaces the config. On error the running config stays in place.
+    pub fn reload(&self, config: &str) -> Result<(), ConfigError> {
+        self.reload_with_base_dir(config, None)
+    }
+
+    /// Like [`Engine::reload`], resolving relative key files against `base_dir`.
+    pub fn reload_with_base_dir(&self, config: &str, base_dir: Option<&Path>) -> Result<(), ConfigError> {
+        let compiled = compile_text(config, base_dir)?;
+        self.current.store(Arc::new(compiled));
+        Ok(())
+    }
+
+    /// Replaces the config from a file. On error the running config stays.
+    pub fn reload_file(&self, path: impl AsRef<Path>) -> Result<(), ConfigError> {
+        let path = path.as_ref();
+        self.reload_with_base_dir(&read_config_file(path)?, path.parent())
+    }
+
+    /// Warnings from the last successful load (skipped keys, ...).
+    pub fn warnings(&self) -> Vec<String> {
+        self.current.load().warnings.clone()
+    }
+
+    /// Decides one request at the current time.
+    pub fn authorize(&self, request: &Request<'_>) -> Decision {
+        self.authorize_at(request, now_unix())
+    }
+
+    /// Decides one request as if the time were `now` (seconds since the Unix
+    /// epoch): every time check and the rules' `now` use it.
+    pub fn authorize_at(&self, request: &Request<'_>, now: f64) -> Decision {
+        let config = self.current.load();
+        config.decide(request, now)
+    }
+}
+
+impl Compiled {
+    fn decide(&self, request: &Request<'_>, now: f64) -> Decision {
+        match self.sources.find(request) {
+            Credential::Missing => match self.mode {
+                Mode::Strict => self.deny_missing_token(),
+                Mode::Optional | Mode::Permissive => self.run_rules(None, request, now, None),
+            },
+            Credential::Multiple(detail) => match self.mode {
+                Mode::Permissive => self.run_rules(
+                    None,
+                    request,
+                    now,
+                    Some(format!("credentials ignored in permissive mode: {detail}")),
+                ),
+                Mode::Strict | Mode::Optional => Decision {
+                    allowed: false,
+                    status: 400,
+                    reason: Reason::MultipleTokens,
+                    message: Reason::MultipleTokens.client_message(),
+                    detail: Some(detail),
+                    www_authenticate: Some(
+                        self.challenge.with_error("invalid_request", Reason::MultipleTokens.client_message()),
+                    ),
+                    identity: None,
+                    rule: None,
+                    rule_errored: false,
+                },
+            },
+            Credential::Present(token) => match self.validate(&token, now) {
+                Ok(identity) => self.run_rules(Some(identity), request, now, None),
+                Err(err) => match self.mode {
+                    Mode::Permissive => self.run_rules(
+                        None,
+                        request,
+                        now,
+                        Some(format!("token ignored in permissive mode: {}: {}", err.reason, err.detail)),
+                    ),
+                    Mode::Strict | Mode::Optional => self.deny_token(err),
+                },
+            },
+        }
+    }
+
+    /// Validates a token completely: form, provider, key, signature, claims.
+    pub(crate) fn validate(&self, token: &str, now: f64) -> Result<Identity, TokenError> {
+        if token.len() > self.limits.max_token_size {
+            return Err(TokenError::new(
+                Reason::TokenTooLarge,
+                format!("the token is {} bytes, over `limits.maxTokenSize` {}", token.len(), self.limits.max_token_size),
+            ));
+        }
+        let jws = parse_compact(token, self.limits.max_json_depth)?;
+        if jws.payload.is_empty() {
+            return Err(TokenError::new(
+                Reason::MalformedToken,
+                "the payload is empty (detached content is not a bearer token)",
+            ));
+        }
+        let claims = parse_object(&jws.payload, self.limits.max_json_depth)
+            .map_err(|e| TokenError::new(Reason::MalformedToken, format!("the claims are not a JSON object: {e}")))?;
+        let iss = match claims.get("iss") {
+            Some(serde_json::Value::String(s)) => s.as_str(),
+            Some(_) => return Err(TokenError::new(Reason::InvalidClaim, "claim `iss` is not a string")),
+            None => return Err(TokenError::new(Reason::InvalidClaim, "required claim `iss` is missing")),
+        };
+        let tid = claims.get("tid").and_then(serde_json::Value::as_str);
+        let provider = self
+            .provider_for(iss, tid)
+            .ok_or_else(|| TokenError::new(Reason::UnknownIssuer, format!("no provider has issuer `{iss}`")))?;
+        provider
+            .keys
+            .with_keys(|keys| verify_signature(&jws, keys, provider.algorithms))
+            .map_err(|why| TokenError::new(Reason::KeysUnavailable, format!("provider `{}`: {why}", provider.name)))??;
+        provider.policy.check(&claims, jws.header.typ.as_deref(), now)?;
+
+        let subject = claims.get("sub").and_then(serde_json::Value::as_str).map(str::to_owned);
+        let scopes = Identity::scopes_from_claims(&claims);
+        Ok(Identity {
+            provider: provider.name.clone(),
+            issuer: iss.to_owned(),
+            subject,
+            scopes: scopes.into(),
+            claims: Arc::new(claims),
+        })
+    }
+
+    fn deny_missing_token(&self) -> Decision {
+        Decision {
+            allowed: false,
+            status: 401,
+            reason: Reason::MissingToken,
+            message: Reason::MissingToken.client_message(),
+            detail: None,
+            www_authenticate: Some(self.challenge.plain()),
+            identity: None,
+            rule: None,
+            rule_errored: false,
+        }
+    }
+
+    fn deny_token(&self, err: TokenError) -> Decision {
+        let (status, www) = if err.reason == Reason::KeysUnavailable {
+            (503, None)
+        } else {
+            (401, Some(self.challenge.with_error("invalid_token", err.reason.client_message())))
+        };
+        Decision {
+            allowed: false,
+            status,
+            reason: err.reason,
+            message: err.reason.client_message(),
+            detail: Some(err.detail),
+            www_authenticate: www,
+            identity: None,
+            rule: None,
+            rule_errored: false,
+        }
+    }
+
+    fn run_rules(
+        &self,
+        identity: Option<Identity>,
+        request: &Request<'_>,
+        now: f64,
+        auth_detail: Option<String>,
+    ) -> Decision {
+        if self.rules.is_empty() {
+            return Decision {
+                allowed: true,
+                status: 200,
+                reason: Reason::Allowed,
+                message: Reason::Allowed.client_message(),
+                detail: auth_detail,
+                www_authenticate: None,
+                identity,
+                rule: None,
+                rule_errored: false,
+            };
+        }
+        let outcome = self.rules.evaluate(&RuleInput { identity: identity.as_ref(), request, now });
+        let detail = match (auth_detail, outcome.detail) {
+            (Some(a), Some(b)) => Some(format!("{a}; {b}")),
+            (a, b) => a.or(b),
+        };
+        let Some(refusal) = outcome.refusal else {
+            return Decision {
+                allowed: true,
+                status: 200,
+                reason: Reason::Allowed,
+                message: Reason::Allowed.client_message(),
+                detail,
+                www_authenticate: None,
+                identity,
+                rule: outcome.rule,
+                rule_errored: outcome.errored,
+            };
+        };
+        let reason = match refusal {
+            Refusal::DeniedByRule => Reason::DeniedByRule,
+            Refusal::RequiredRuleFailed => Reason::RequiredRuleFailed,
+            Refusal::NoRuleAllowed => Reason::NoRuleAllowed,
+        };
+        // Without a valid token, authenticating may help: 401 with the
+        // challenge. With one, the answer is final: 403.
+        let (status, www) = if identity.is_none() {
+            (401, Some(self.challenge.plain()))
+        } else {
+            (403, outcome.missing_scope.as_deref().map(|scope| self.challenge.insufficient_scope(scope)))
+        };
+        Decision {
+            allowed: false,
+            status,
+            reason,
+            message: reason.client_message(),
+            detail,
+            www_authenticate: www,
+            identity,
+            rule: outcome.rule,
+            rule_errored: outcome.errored,
+        }
+    }
+}

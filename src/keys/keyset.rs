@@ -1,0 +1,193 @@
+//! A provider's set of verifying keys (a parsed JWKS) and the choice of the
+//! one key that may verify a given token.
+
+use std::collections::HashMap;
+
+use serde_json::Value;
+
+use super::jwk::{parse_jwk, VerifyingKey};
+use crate::verify::algorithm::Algorithm;
+
+/// Parsed keys of one JWKS document.
+#[derive(Debug, Default)]
+pub struct KeySet {
+    keys: Vec<VerifyingKey>,
+    by_kid: HashMap<String, Vec<usize>>,
+}
+
+/// Why no key was chosen for a token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KeyChoiceError {
+    /// No key has the token's `kid`.
+    UnknownKid(String),
+    /// Keys have the token's `kid` but none can verify its `alg`.
+    AlgorithmMismatch {
+        /// The token's `kid`.
+        kid: String,
+        /// What the key with that `kid` is.
+        key: String,
+    },
+    /// More than one key has the token's `kid` and fits its `alg`.
+    AmbiguousKid(String),
+    /// The token has no `kid` and the number of keys fitting its `alg` is not one.
+    NoKidNotExactlyOne(usize),
+}
+
+impl std::fmt::Display for KeyChoiceError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            KeyChoiceError::UnknownKid(kid) => write!(f, "no key has kid `{kid}`"),
+            KeyChoiceError::AlgorithmMismatch { kid, key } => {
+                write!(f, "the key with kid `{kid}` is a {key} key and cannot verify this alg")
+            }
+            KeyChoiceError::AmbiguousKid(kid) => {
+                write!(f, "more than one key has kid `{kid}`; refusing to guess")
+            }
+            KeyChoiceError::NoKidNotExactlyOne(n) => write!(
+                f,
+                "the token has no kid and {n} keys fit its alg (a token without kid needs exactly one)"
+            ),
+        }
+    }
+}
+
+/// A key set that failed as a whole (it is not a JWKS, or exceeds a limit).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeySetError(pub String);
+
+impl KeySet {
+    /// Parses a JWKS document (`{"keys": [...]}`). Keys that cannot be used
+    /// are skipped; each skip adds a warning naming the key and the reason.
+    pub fn from_json_bytes(
+        bytes: &[u8],
+        max_size: usize,
+        max_keys: usize,
+    ) -> Result<(KeySet, Vec<String>), KeySetError> {
+        if bytes.len() > max_size {
+            return Err(KeySetError(format!(
+                "the key set is {} bytes, over the limit of {max_size} (`limits.maxJwksSize`)",
+                bytes.len()
+            )));
+        }
+        let doc: Value = serde_json::from_slice(bytes)
+            .map_err(|e| KeySetError(format!("the key set is not valid JSON: {e}")))?;
+        KeySet::from_value(&doc, max_keys)
+    }
+
+    /// Like [`KeySet::from_json_bytes`], from a parsed document.
+    pub fn from_value(doc: &Value, max_keys: usize) -> Result<(KeySet, Vec<String>), KeySetError> {
+        let keys = doc
+            .as_object()
+            .and_then(|o| o.get("keys"))
+            .and_then(Value::as_array)
+            .ok_or_else(|| KeySetError("the key set is not a JWKS: expected an object with a `keys` array".to_owned()))?;
+        if keys.len() > max_keys {
+            return Err(KeySetError(format!(
+                "the key set has {} keys, over the limit of {max_keys} (`limits.maxJwksKeys`)",
+                keys.len()
+            )));
+        }
+        let mut warnings = Vec::new();
+        let mut parsed = Vec::new();
+        for (i, jwk) in keys.iter().enumerate() {
+            match parse_jwk(jwk) {
+                Ok(key) => parsed.push(key),
+                Err(why) => warnings.push(format!("skipped key {}: {why}", key_label(i, jwk))),
+            }
+        }
+        // A published key set that mixes public keys with a shared secret is a
+        // mistake (or a leak): the secret is never used (Wycheproof MixedKeySet).
+        if parsed.iter().any(|k| !k.is_symmetric()) && parsed.iter().any(|k| k.is_symmetric()) {
+            parsed.retain(|k| {
+                if k.is_symmetric() {
+                    warnings.push(format!(
+                        "skipped key{}: an HMAC secret in a key set with public keys is never used",
+                        k.kid.as_deref().map(|kid| format!(" `{kid}`")).unwrap_or_default()
+                    ));
+                    false
+                } else {
+                    true
+                }
+            });
+        }
+        Ok((KeySet::from_keys(parsed), warnings))
+    }
+
+    /// A set of already-parsed keys.
+    pub fn from_keys(keys: Vec<VerifyingKey>) -> KeySet {
+        let mut by_kid: HashMap<String, Vec<usize>> = HashMap::new();
+        for (i, key) in keys.iter().enumerate() {
+            if let Some(kid) = &key.kid {
+                by_kid.entry(kid.clone()).or_default().push(i);
+            }
+        }
+        KeySet { keys, by_kid }
+    }
+
+    /// Number of usable keys.
+    pub fn len(&self) -> usize {
+        self.keys.len()
+    }
+
+    /// True when no key is usable.
+    pub fn is_empty(&self) -> bool {
+        self.keys.is_empty()
+    }
+
+    /// The usable keys.
+    pub fn keys(&self) -> &[VerifyingKey] {
+        &self.keys
+    }
+
+    /// Whether some key has this `kid`.
+    pub fn has_kid(&self, kid: &str) -> bool {
+        self.by_kid.contains_key(kid)
+    }
+
+    /// The one key that may verify a token with this `kid` and `alg`: by `kid`
+    /// when the token has one, else the only key that fits `alg`. Never by
+    /// trying keys until one verifies.
+    pub fn choose(&self, kid: Option<&str>, alg: Algorithm) -> Result<&VerifyingKey, KeyChoiceError> {
+        match kid {
+            Some(kid) => {
+                let indexes = self
+                    .by_kid
+                    .get(kid)
+                    .ok_or_else(|| KeyChoiceError::UnknownKid(kid.to_owned()))?;
+                let mut fitting = indexes
+                    .iter()
+                    .filter_map(|i| self.keys.get(*i))
+                    .filter(|k| k.fits(alg));
+                match (fitting.next(), fitting.next()) {
+                    (Some(key), None) => Ok(key),
+                    (Some(_), Some(_)) => Err(KeyChoiceError::AmbiguousKid(kid.to_owned())),
+                    (None, _) => Err(KeyChoiceError::AlgorithmMismatch {
+                        kid: kid.to_owned(),
+                        key: indexes
+                            .first()
+                            .and_then(|i| self.keys.get(*i))
+                            .map(VerifyingKey::describe)
+                            .unwrap_or_default(),
+                    }),
+                }
+            }
+            None => {
+                let mut fitting = self.keys.iter().filter(|k| k.fits(alg));
+                match (fitting.next(), fitting.next()) {
+                    (Some(key), None) => Ok(key),
+                    (None, _) => Err(KeyChoiceError::NoKidNotExactlyOne(0)),
+                    (Some(_), Some(_)) => Err(KeyChoiceError::NoKidNotExactlyOne(
+                        self.keys.iter().filter(|k| k.fits(alg)).count(),
+                    )),
+                }
+            }
+        }
+    }
+}
+
+fn key_label(index: usize, jwk: &Value) -> String {
+    match jwk.get("kid").and_then(Value::as_str) {
+        Some(kid) => format!("{index} (kid `{kid}`)"),
+        None => format!("{index}"),
+    }
+}

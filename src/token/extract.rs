@@ -1,0 +1,225 @@
+//! Finding the bearer credential in a request, in the places
+//! `authentication.tokenSource` names.
+
+use std::borrow::Cow;
+
+use crate::config::schema::TokenSource;
+use crate::request::Request;
+
+/// One place to look, prepared at load.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Place {
+    Header { name: String, prefix: String },
+    Cookie { name: String },
+    Query { name: String },
+}
+
+/// The configured places, in order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenSources {
+    places: Vec<Place>,
+}
+
+/// What the request carries.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Credential<'a> {
+    /// No credential anywhere.
+    Missing,
+    /// Exactly one credential.
+    Present(Cow<'a, str>),
+    /// More than one (RFC 6750 §2: a client uses one method only); the text
+    /// says where they were.
+    Multiple(String),
+}
+
+impl Default for TokenSources {
+    fn default() -> Self {
+        TokenSources {
+            places: vec![Place::Header { name: "authorization".to_owned(), prefix: "Bearer ".to_owned() }],
+        }
+    }
+}
+
+impl TokenSources {
+    /// The places from the config (`None`: the default `Authorization: Bearer`).
+    pub fn from_config(sources: Option<&[TokenSource]>) -> TokenSources {
+        let Some(sources) = sources else {
+            return TokenSources::default();
+        };
+        let places = sources
+            .iter()
+            .map(|s| match s {
+                TokenSource::Header(h) => Place::Header {
+                    name: h.name.to_ascii_lowercase(),
+                    prefix: h.prefix.clone().unwrap_or_default(),
+                },
+                TokenSource::Cookie(c) => Place::Cookie { name: c.name.clone() },
+                TokenSource::Query(q) => Place::Query { name: q.name.clone() },
+            })
+            .collect();
+        TokenSources { places }
+    }
+
+    /// Looks in every configured place and reports what the request carries.
+    pub fn find<'a>(&self, request: &Request<'a>) -> Credential<'a> {
+        let mut found = Found::default();
+        for place in &self.places {
+            match place {
+                Place::Header { name, prefix } => {
+                    for value in request.header_values(name) {
+                        if let Some(token) = strip_prefix_ignore_case(value, prefix) {
+                            found.record(Cow::Borrowed(token.trim()), "a header");
+                        }
+                    }
+                }
+                Place::Cookie { name } => match request.cookies {
+                    Some(cookies) => {
+                        for (_, v) in cookies.iter().filter(|(n, _)| n == name) {
+                            found.record(Cow::Borrowed(v), "a cookie");
+                        }
+                    }
+                    None => {
+                        for header in request.header_values("cookie") {
+                            for (_, v) in cookie_pairs(header).filter(|(n, _)| n == name) {
+                                found.record(Cow::Borrowed(v), "a cookie");
+                            }
+                        }
+                    }
+                },
+                Place::Query { name } => match request.query {
+                    Some(params) => {
+                        for (_, v) in params.iter().filter(|(n, _)| n == name) {
+                            found.record(Cow::Borrowed(v), "the query");
+                        }
+                    }
+                    None => {
+                        let query = request.path.split_once('?').map(|(_, q)| q).unwrap_or("");
+                        let query = query.split_once('#').map(|(q, _)| q).unwrap_or(query);
+                        for pair in query.split('&').filter(|p| !p.is_empty()) {
+                            let (n, v) = pair.split_once('=').unwrap_or((pair, ""));
+                            if percent_decode(n).as_deref() == Some(name.as_str()) {
+                                let value = percent_decode(v).unwrap_or(Cow::Borrowed(""));
+                                found.record(value, "the query");
+                            }
+                        }
+                    }
+                },
+            }
+        }
+        found.into_credential()
+    }
+}
+
+/// Credentials seen so far while looking through the places.
+#[derive(Default)]
+struct Found<'a> {
+    first: Option<(Cow<'a, str>, &'static str)>,
+    second_place: Option<&'static str>,
+}
+
+impl<'a> Found<'a> {
+    fn record(&mut self, token: Cow<'a, str>, place: &'static str) {
+        if self.first.is_none() {
+            self.first = Some((token, place));
+        } else if self.second_place.is_none() {
+            self.second_place = Some(place);
+        }
+    }
+
+    fn into_credential(self) -> Credential<'a> {
+        match (self.first, self.second_place) {
+            (None, _) => Credential::Missing,
+            (Some((token, _)), None) => Credential::Present(token),
+            (Some((_, first)), Some(second)) => {
+                Credential::Multiple(format!("credentials found in {first} and in {second}"))
+            }
+        }
+    }
+}
+
+fn strip_prefix_ignore_case<'v>(value: &'v str, prefix: &str) -> Option<&'v str> {
+    let head = value.get(..prefix.len())?;
+    if head.eq_ignore_ascii_case(prefix) {
+        value.get(prefix.len()..)
+    } else {
+        None
+    }
+}
+
+/// `name=value` pairs of a `Cookie` header (RFC 6265 §5.4), values unquoted.
+fn cookie_pairs(header: &str) -> impl Iterator<Item = (&str, &str)> {
+    header.split(';').filter_map(|part| {
+        let (n, v) = part.split_once('=')?;
+        let v = v.trim();
+        let v = v.strip_prefix('"').and_then(|v| v.strip_suffix('"')).unwrap_or(v);
+        Some((n.trim(), v))
+    })
+}
+
+/// Percent-decodes a query component (`+` is a space); `None` when the
+/// result is not UTF-8.
+fn percent_decode(text: &str) -> Option<Cow<'_, str>> {
+    if !text.bytes().any(|b| b == b'%' || b == b'+') {
+        return Some(Cow::Borrowed(text));
+    }
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        match b {
+            b'+' => out.push(b' '),
+            b'%' => {
+                let hex = bytes.get(i + 1..i + 3).and_then(|h| std::str::from_utf8(h).ok());
+                match hex.and_then(|h| u8::from_str_radix(h, 16).ok()) {
+                    Some(v) => {
+                        out.push(v);
+                        i += 2;
+                    }
+                    None => out.push(b'%'),
+                }
+            }
+            _ => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8(out).ok().map(Cow::Owned)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::schema::{HeaderSource, NamedSource};
+
+    fn all_sources() -> TokenSources {
+        TokenSources::from_config(Some(&[
+            TokenSource::Header(HeaderSource { name: "Authorization".into(), prefix: Some("Bearer ".into()) }),
+            TokenSource::Cookie(NamedSource { name: "session".into() }),
+            TokenSource::Query(NamedSource { name: "access_token".into() }),
+        ]))
+    }
+
+    #[test]
+    fn finds_one_credential_in_each_place() {
+        let s = all_sources();
+        let h = [("authorization", "bearer abc")];
+        assert_eq!(s.find(&Request { headers: &h, ..Default::default() }), Credential::Present("abc".into()));
+        let h = [("Cookie", "a=1; session=xyz; b=2")];
+        assert_eq!(s.find(&Request { headers: &h, ..Default::default() }), Credential::Present("xyz".into()));
+        let r = Request { path: "/x?a=1&access_token=q%2Ev", ..Default::default() };
+        assert_eq!(s.find(&r), Credential::Present("q.v".into()));
+        let h = [("authorization", "Basic dXNlcg==")];
+        assert_eq!(s.find(&Request { headers: &h, ..Default::default() }), Credential::Missing);
+    }
+
+    #[test]
+    fn two_credentials_are_refused_wherever_they_are() {
+        let s = all_sources();
+        let h = [("authorization", "Bearer a"), ("Authorization", "Bearer b")];
+        assert!(matches!(s.find(&Request { headers: &h, ..Default::default() }), Credential::Multiple(_)));
+        let h = [("authorization", "Bearer a")];
+        let r = Request { headers: &h, path: "/?access_token=b", ..Default::default() };
+        assert!(matches!(s.find(&r), Credential::Multiple(_)));
+        let r = Request { path: "/?access_token=a&access_token=b", ..Default::default() };
+        assert!(matches!(s.find(&r), Credential::Multiple(_)));
+    }
+}

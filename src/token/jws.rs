@@ -1,0 +1,222 @@
+//! The compact JWS serialization (RFC 7515 §7.1): the only form a bearer
+//! token takes. JSON serialization, detached content and JWE are refused.
+
+use serde_json::{Map, Value};
+
+use super::base64url;
+use super::json::parse_object;
+use crate::decision::Reason;
+use crate::verify::algorithm::Algorithm;
+
+/// Why a token was refused, for the decision: the reason and a log detail.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenError {
+    /// The stable reason.
+    pub reason: Reason,
+    /// What exactly is wrong, for logs.
+    pub detail: String,
+}
+
+impl TokenError {
+    pub(crate) fn new(reason: Reason, detail: impl Into<String>) -> TokenError {
+        TokenError { reason, detail: detail.into() }
+    }
+}
+
+impl std::fmt::Display for TokenError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.reason, self.detail)
+    }
+}
+
+fn malformed(detail: impl Into<String>) -> TokenError {
+    TokenError::new(Reason::MalformedToken, detail)
+}
+
+/// The JOSE header members this engine acts on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Header {
+    /// `alg`, checked to be one this engine verifies.
+    pub alg: Algorithm,
+    /// `kid`, when present.
+    pub kid: Option<String>,
+    /// `typ`, when present.
+    pub typ: Option<String>,
+}
+
+/// A compact JWS split and decoded, not yet verified.
+#[derive(Debug, Clone)]
+pub struct CompactJws<'t> {
+    /// `BASE64URL(header) . BASE64URL(payload)`: what the signature covers.
+    pub signing_input: &'t str,
+    /// The parsed header.
+    pub header: Header,
+    /// The decoded payload bytes.
+    pub payload: Vec<u8>,
+    /// The decoded signature bytes.
+    pub signature: Vec<u8>,
+}
+
+/// Header parameters whose meaning this engine implements (RFC 7515 §4.1,
+/// RFC 7519 §5). `crit` may never name these, and names nothing else we know.
+const REGISTERED_HEADER_NAMES: [&str; 11] =
+    ["alg", "jku", "jwk", "kid", "x5u", "x5c", "x5t", "x5t#S256", "typ", "cty", "crit"];
+
+/// Splits and decodes a compact JWS, parses and checks its header.
+///
+/// Checks, in order: the three-part compact form (JSON serialization and JWE
+/// are named as such), strict base64url, a JSON object header with unique
+/// members, `alg` (never `none`), `crit`, `b64`, and `typ`'s form.
+/// `jku`, `x5u`, `x5c` and `jwk` are never used to find a key.
+pub fn parse_compact(token: &str, max_json_depth: usize) -> Result<CompactJws<'_>, TokenError> {
+    if token.starts_with('{') {
+        return Err(malformed("JWS JSON serialization is not a bearer token; use the compact form"));
+    }
+    let mut parts = token.split('.');
+    let (Some(h64), Some(p64), Some(s64)) = (parts.next(), parts.next(), parts.next()) else {
+        return Err(malformed("a JWT has three dot-separated parts"));
+    };
+    let extra = parts.count();
+    if extra == 2 {
+        return Err(malformed("the token is a JWE (five parts); encrypted tokens are not accepted"));
+    }
+    if extra != 0 {
+        return Err(malformed("a JWT has three dot-separated parts"));
+    }
+    let signing_input = token
+        .get(..h64.len() + 1 + p64.len())
+        .ok_or_else(|| malformed("a JWT has three dot-separated parts"))?;
+
+    let header_bytes =
+        base64url::decode(h64).map_err(|e| malformed(format!("header is not base64url: {e}")))?;
+    let header = parse_object(&header_bytes, max_json_depth)
+        .map_err(|e| malformed(format!("header is not a JSON object: {e}")))?;
+    let header = check_header(&header)?;
+
+    // An empty payload is a valid JWS (and the detached-content form); the
+    // JWT layer refuses it, since claims are never empty bytes.
+    let payload =
+        base64url::decode(p64).map_err(|e| malformed(format!("payload is not base64url: {e}")))?;
+    if s64.is_empty() {
+        return Err(malformed("the signature is empty"));
+    }
+    let signature =
+        base64url::decode(s64).map_err(|e| malformed(format!("signature is not base64url: {e}")))?;
+    Ok(CompactJws { signing_input, header, payload, signature })
+}
+
+fn check_header(header: &Map<String, Value>) -> Result<Header, TokenError> {
+    let alg_name = match header.get("alg") {
+        Some(Value::String(s)) => s.as_str(),
+        Some(_) => return Err(malformed("header `alg` is not a string")),
+        None => return Err(malformed("header has no `alg`")),
+    };
+    let alg = Algorithm::from_name(alg_name).ok_or_else(|| {
+        TokenError::new(
+            Reason::UnsupportedAlgorithm,
+            format!("header `alg` `{alg_name}` is not accepted"),
+        )
+    })?;
+
+    if let Some(crit) = header.get("crit") {
+        let names = crit
+            .as_array()
+            .filter(|a| !a.is_empty())
+            .ok_or_else(|| malformed("header `crit` is not a non-empty array"))?;
+        for name in names {
+            let name = name.as_str().ok_or_else(|| malformed("header `crit` holds a non-string"))?;
+            if REGISTERED_HEADER_NAMES.contains(&name) {
+                return Err(malformed(format!("header `crit` names the registered parameter `{name}`")));
+            }
+            // This engine implements no extension, so any entry is unknown
+            // (including RFC 7797's `b64`).
+            return Err(TokenError::new(
+                Reason::UnknownCriticalHeader,
+                format!("header `crit` names `{name}`, an extension this engine does not implement"),
+            ));
+        }
+    }
+    if header.contains_key("b64") {
+        // RFC 7797 unencoded payloads change what is signed; without `crit`
+        // the parameter is malformed, with it the check above already refused.
+        return Err(malformed("header `b64` is not supported"));
+    }
+
+    let kid = match header.get("kid") {
+        None => None,
+        Some(Value::String(s)) => Some(s.clone()),
+        Some(_) => return Err(malformed("header `kid` is not a string")),
+    };
+    let typ = match header.get("typ") {
+        None => None,
+        Some(Value::String(s)) => {
+            if normalized_typ(s).is_none() {
+                return Err(TokenError::new(
+                    Reason::InvalidType,
+                    format!("header `typ` `{s}` is not `JWT` or `at+jwt`"),
+                ));
+            }
+            Some(s.clone())
+        }
+        Some(_) => return Err(TokenError::new(Reason::InvalidType, "header `typ` is not a string")),
+    };
+    Ok(Header { alg, kid, typ })
+}
+
+/// The kind of token a `typ` value names, if it is one we accept: `jwt` or
+/// `at+jwt`, compared case-insensitively, with an optional `application/`
+/// prefix (RFC 7515 §4.1.9).
+pub fn normalized_typ(typ: &str) -> Option<&'static str> {
+    let bare = match typ.get(..12) {
+        Some(prefix) if prefix.eq_ignore_ascii_case("application/") => typ.get(12..).unwrap_or(""),
+        _ => typ,
+    };
+    if bare.eq_ignore_ascii_case("jwt") {
+        Some("jwt")
+    } else if bare.eq_ignore_ascii_case("at+jwt") {
+        Some("at+jwt")
+    } else {
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn token(header: &str, payload: &str, sig: &str) -> String {
+        format!("{}.{}.{sig}", base64url::encode(header.as_bytes()), base64url::encode(payload.as_bytes()))
+    }
+
+    #[test]
+    fn typ_forms() {
+        for ok in ["JWT", "jwt", "application/jwt", "APPLICATION/JWT", "at+jwt", "application/at+JWT"] {
+            assert!(normalized_typ(ok).is_some(), "{ok}");
+        }
+        for bad in ["", "JOSE", "application/", "text/jwt", "jwt ", "dpop+jwt"] {
+            assert!(normalized_typ(bad).is_none(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn refuses_what_is_not_a_compact_jws() {
+        let r = |t: &str| parse_compact(t, 8).unwrap_err().reason;
+        assert_eq!(r("{\"payload\":\"x\"}"), Reason::MalformedToken);
+        assert_eq!(r("a.b"), Reason::MalformedToken);
+        assert_eq!(r("a.b.c.d.e"), Reason::MalformedToken);
+        assert_eq!(r(&token(r#"{"alg":"none"}"#, "{}", "")), Reason::UnsupportedAlgorithm);
+        assert_eq!(r(&token(r#"{"alg":"RS256"}"#, "{}", "")), Reason::MalformedToken);
+        assert_eq!(r(&token(r#"{"alg":"RS256","crit":["exp"],"exp":1}"#, "{}", "AA")), Reason::UnknownCriticalHeader);
+        assert_eq!(r(&token(r#"{"alg":"RS256","crit":["b64"],"b64":false}"#, "{}", "AA")), Reason::UnknownCriticalHeader);
+        assert_eq!(r(&token(r#"{"alg":"RS256","typ":"JOSE"}"#, "{}", "AA")), Reason::InvalidType);
+        assert_eq!(r(&token(r#"{"alg":"RS256","alg":"HS256"}"#, "{}", "AA")), Reason::MalformedToken);
+    }
+
+    #[test]
+    fn key_hints_in_the_header_are_ignored_not_used() {
+        let t = token(r#"{"alg":"RS256","jku":"https://evil/","x5u":"https://evil/","jwk":{"kty":"oct","k":"AA"}}"#, "{}", "AA");
+        let jws = parse_compact(&t, 8).unwrap();
+        assert_eq!(jws.header.kid, None);
+        assert_eq!(jws.header.alg, Algorithm::RS256);
+    }
+}

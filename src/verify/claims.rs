@@ -1,0 +1,146 @@
+//! Claim checks (RFC 7519 §4.1, RFC 8725, RFC 9068): types, presence, time
+//! and audience, for a token whose signature already verified.
+
+use serde_json::Value;
+
+use crate::config::schema::TypRequirement;
+use crate::decision::Reason;
+use crate::identity::Claims;
+use crate::token::jws::{normalized_typ, TokenError};
+
+/// Which audiences a provider accepts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AudienceCheck {
+    /// `audiences: ["*"]`: `aud` is not checked (but must be well-typed).
+    Any,
+    /// One of these must appear in `aud`.
+    OneOf(Vec<String>),
+}
+
+/// The claim rules of one provider, fixed at load.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClaimPolicy {
+    /// Accepted audiences.
+    pub audiences: AudienceCheck,
+    /// Tolerated clock skew, seconds.
+    pub leeway: f64,
+    /// Claims that must be present.
+    pub required: Vec<String>,
+    /// Longest accepted `exp - iat`, seconds.
+    pub max_lifetime: Option<f64>,
+    /// The `typ` requirement.
+    pub typ: TypRequirement,
+}
+
+fn invalid(detail: impl Into<String>) -> TokenError {
+    TokenError::new(Reason::InvalidClaim, detail)
+}
+
+/// A NumericDate claim: a JSON number (fractions allowed), or absent.
+fn numeric_date(claims: &Claims, name: &str) -> Result<Option<f64>, TokenError> {
+    match claims.get(name) {
+        None => Ok(None),
+        Some(Value::Number(n)) => n
+            .as_f64()
+            .filter(|v| v.is_finite())
+            .map(Some)
+            .ok_or_else(|| invalid(format!("claim `{name}` is not a usable number"))),
+        Some(_) => Err(invalid(format!("claim `{name}` is not a number"))),
+    }
+}
+
+fn string_claim<'c>(claims: &'c Claims, name: &str) -> Result<Option<&'c str>, TokenError> {
+    match claims.get(name) {
+        None => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s)),
+        Some(_) => Err(invalid(format!("claim `{name}` is not a string"))),
+    }
+}
+
+/// The token's audiences: `aud` as a string or an array of strings.
+fn audiences(claims: &Claims) -> Result<Option<Vec<&str>>, TokenError> {
+    match claims.get("aud") {
+        None => Ok(None),
+        Some(Value::String(s)) => Ok(Some(vec![s.as_str()])),
+        Some(Value::Array(items)) => items
+            .iter()
+            .map(|v| v.as_str().ok_or_else(|| invalid("claim `aud` holds a value that is not a string")))
+            .collect::<Result<Vec<_>, _>>()
+            .map(Some),
+        Some(_) => Err(invalid("claim `aud` is not a string or an array of strings")),
+    }
+}
+
+impl ClaimPolicy {
+    /// Checks the claims of a verified token at time `now` (seconds since the
+    /// epoch). `typ` is the header's `typ`, already known to be well-formed.
+    pub fn check(&self, claims: &Claims, typ: Option<&str>, now: f64) -> Result<(), TokenError> {
+        if self.typ == TypRequirement::AtJwt && typ.and_then(normalized_typ) != Some("at+jwt") {
+            return Err(TokenError::new(
+                Reason::InvalidType,
+                format!(
+                    "the provider requires `typ: at+jwt` (RFC 9068); the token has {}",
+                    typ.map(|t| format!("`{t}`")).unwrap_or_else(|| "none".to_owned())
+                ),
+            ));
+        }
+        for name in &self.required {
+            if !claims.contains_key(name) {
+                return Err(invalid(format!("required claim `{name}` is missing")));
+            }
+        }
+        // Types first: a claim of the wrong type is invalid, never skipped.
+        let exp = numeric_date(claims, "exp")?;
+        let nbf = numeric_date(claims, "nbf")?;
+        let iat = numeric_date(claims, "iat")?;
+        string_claim(claims, "sub")?;
+        string_claim(claims, "jti")?;
+        let aud = audiences(claims)?;
+
+        if let Some(exp) = exp {
+            if now >= exp + self.leeway {
+                return Err(TokenError::new(
+                    Reason::Expired,
+                    format!("exp {exp} is past (now {now}, leeway {}s)", self.leeway),
+                ));
+            }
+        }
+        if let Some(nbf) = nbf {
+            if now + self.leeway < nbf {
+                return Err(TokenError::new(
+                    Reason::NotYetValid,
+                    format!("nbf {nbf} is in the future (now {now}, leeway {}s)", self.leeway),
+                ));
+            }
+        }
+        if let Some(iat) = iat {
+            if iat > now + self.leeway {
+                return Err(TokenError::new(
+                    Reason::IssuedInFuture,
+                    format!("iat {iat} is in the future (now {now}, leeway {}s)", self.leeway),
+                ));
+            }
+        }
+        if let Some(max) = self.max_lifetime {
+            let (Some(exp), Some(iat)) = (exp, iat) else {
+                return Err(invalid("`maxLifetime` is set, so claims `exp` and `iat` are required"));
+            };
+            if exp - iat > max {
+                return Err(TokenError::new(
+                    Reason::LifetimeTooLong,
+                    format!("exp - iat is {}s, over maxLifetime {max}s", exp - iat),
+                ));
+            }
+        }
+        if let AudienceCheck::OneOf(accepted) = &self.audiences {
+            let aud = aud.ok_or_else(|| invalid("required claim `aud` is missing"))?;
+            if !aud.iter().any(|a| accepted.iter().any(|ok| ok == a)) {
+                return Err(TokenError::new(
+                    Reason::InvalidAudience,
+                    format!("aud {aud:?} names none of the accepted audiences {accepted:?}"),
+                ));
+            }
+        }
+        Ok(())
+    }
+}
