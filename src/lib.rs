@@ -29,6 +29,7 @@ pub mod dev;
 pub mod engine;
 pub mod identity;
 pub mod keys;
+pub mod log;
 pub mod request;
 pub mod rules;
 pub mod token;
@@ -38,6 +39,7 @@ pub use config::{ConfigError, ConfigErrorKind};
 pub use decision::{Decision, Reason};
 pub use engine::Engine;
 pub use identity::{Claims, Identity};
+pub use log::{LogLevel, LogSink};
 pub use request::{Attribute, AttributeValue, Request};
 
 /// This library's version (from Cargo.toml).

@@ -14,6 +14,7 @@ use crate::config::schema::Mode;
 use crate::config::{load, ConfigError};
 use crate::decision::{Decision, Reason};
 use crate::identity::Identity;
+use crate::log::{LogLevel, LogSink, Logger};
 use crate::request::Request;
 use crate::rules::{Refusal, RuleInput};
 use crate::token::json::parse_object;
@@ -29,6 +30,7 @@ pub use compiled::DEFAULT_LEEWAY_SECS;
 /// (requests in flight finish on the config they started with).
 pub struct Engine {
     current: ArcSwap<Compiled>,
+    logger: Arc<Logger>,
 }
 
 impl std::fmt::Debug for Engine {
@@ -61,7 +63,7 @@ impl Engine {
     /// Builds an engine from config text, resolving relative key file paths
     /// against `base_dir`.
     pub fn with_base_dir(config: &str, base_dir: Option<&Path>) -> Result<Engine, ConfigError> {
-        Ok(Engine { current: ArcSwap::from_pointee(compile_text(config, base_dir)?) })
+        Ok(Engine { current: ArcSwap::from_pointee(compile_text(config, base_dir)?), logger: Arc::default() })
     }
 
     /// Builds an engine from a config file; relative key files resolve
@@ -78,7 +80,16 @@ impl Engine {
 
     /// Like [`Engine::reload`], resolving relative key files against `base_dir`.
     pub fn reload_with_base_dir(&self, config: &str, base_dir: Option<&Path>) -> Result<(), ConfigError> {
-        let compiled = compile_text(config, base_dir)?;
+        let compiled = match compile_text(config, base_dir) {
+            Ok(c) => c,
+            Err(e) => {
+                self.logger.log(LogLevel::Error, &format!("reload failed, the running config stays: {e}"));
+                return Err(e);
+            }
+        };
+        for w in &compiled.warnings {
+            self.logger.log(LogLevel::Warn, w);
+        }
         self.current.store(Arc::new(compiled));
         Ok(())
     }
@@ -87,6 +98,18 @@ impl Engine {
     pub fn reload_file(&self, path: impl AsRef<Path>) -> Result<(), ConfigError> {
         let path = path.as_ref();
         self.reload_with_base_dir(&read_config_file(path)?, path.parent())
+    }
+
+    /// Registers the sink for engine messages (`None` removes it). Warnings
+    /// of later loads and reloads, rule evaluation errors and key fetch
+    /// failures go to it, possibly from background threads.
+    pub fn set_logger(&self, sink: Option<LogSink>) {
+        self.logger.set(sink);
+    }
+
+    /// The engine's logger, shared with background work.
+    pub fn logger(&self) -> &Arc<Logger> {
+        &self.logger
     }
 
     /// Warnings from the last successful load (skipped keys, ...).
@@ -103,7 +126,18 @@ impl Engine {
     /// epoch): every time check and the rules' `now` use it.
     pub fn authorize_at(&self, request: &Request<'_>, now: f64) -> Decision {
         let config = self.current.load();
-        config.decide(request, now)
+        let decision = config.decide(request, now);
+        if decision.rule_errored && self.logger.enabled() {
+            self.logger.log(
+                LogLevel::Error,
+                &format!(
+                    "rule {} errored: {}",
+                    decision.rule.map(|r| r.to_string()).unwrap_or_default(),
+                    decision.detail.as_deref().unwrap_or("")
+                ),
+            );
+        }
+        decision
     }
 }
 
