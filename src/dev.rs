@@ -11,6 +11,9 @@ use serde_json::{json, Map, Value};
 use crate::token::base64url;
 use crate::verify::algorithm::Algorithm;
 
+// One key per DevKey, built once: the size difference between variants
+// costs nothing worth boxing for.
+#[allow(clippy::large_enum_variant)]
 enum Signer {
     Rsa(RsaKeyPair),
     Ec(EcdsaKeyPair),

@@ -13,6 +13,10 @@ use crate::verify::algorithm::Algorithm;
 pub struct KeySet {
     keys: Vec<VerifyingKey>,
     by_kid: HashMap<String, Vec<usize>>,
+    /// `kid`s the document lists more than once, counting keys that were
+    /// skipped: a token naming one of them is refused rather than verified
+    /// with whichever copy happened to parse (Wycheproof DuplicateKid).
+    ambiguous_kids: std::collections::HashSet<String>,
 }
 
 /// Why no key was chosen for a token.
@@ -89,6 +93,21 @@ impl KeySet {
         }
         let mut warnings = Vec::new();
         let mut parsed = Vec::new();
+        let mut seen_kids = std::collections::HashSet::new();
+        let mut ambiguous_kids = std::collections::HashSet::new();
+        // Keys marked for encryption are never candidates, so an IdP that
+        // publishes a signing and an encryption key under one kid still works.
+        let signing_candidates = keys.iter().filter(|k| {
+            k.get("use").and_then(Value::as_str).is_none_or(|u| u == "sig")
+                && k.get("key_ops")
+                    .and_then(Value::as_array)
+                    .is_none_or(|ops| ops.iter().any(|o| o.as_str() == Some("verify")))
+        });
+        for kid in signing_candidates.filter_map(|k| k.get("kid")).filter_map(Value::as_str) {
+            if !seen_kids.insert(kid) {
+                ambiguous_kids.insert(kid.to_owned());
+            }
+        }
         for (i, jwk) in keys.iter().enumerate() {
             match parse_jwk(jwk) {
                 Ok(key) => parsed.push(key),
@@ -110,7 +129,12 @@ impl KeySet {
                 }
             });
         }
-        Ok((KeySet::from_keys(parsed), warnings))
+        for kid in &ambiguous_kids {
+            warnings.push(format!("kid `{kid}` appears more than once; tokens naming it are refused"));
+        }
+        let mut set = KeySet::from_keys(parsed);
+        set.ambiguous_kids = ambiguous_kids;
+        Ok((set, warnings))
     }
 
     /// A set of already-parsed keys.
@@ -121,7 +145,7 @@ impl KeySet {
                 by_kid.entry(kid.clone()).or_default().push(i);
             }
         }
-        KeySet { keys, by_kid }
+        KeySet { keys, by_kid, ambiguous_kids: Default::default() }
     }
 
     /// Number of usable keys.
@@ -150,6 +174,9 @@ impl KeySet {
     pub fn choose(&self, kid: Option<&str>, alg: Algorithm) -> Result<&VerifyingKey, KeyChoiceError> {
         match kid {
             Some(kid) => {
+                if self.ambiguous_kids.contains(kid) {
+                    return Err(KeyChoiceError::AmbiguousKid(kid.to_owned()));
+                }
                 let indexes = self
                     .by_kid
                     .get(kid)

@@ -11,8 +11,22 @@
 //!   rules: allowed). An erroring deny or require denies; an erroring allow
 //!   does not match.
 
+mod activation;
+mod bind;
+mod compile;
+mod environment;
+mod evaluate;
+mod expression;
+mod prescan;
+mod regex_cache;
+mod scope_hint;
+
 use crate::identity::Identity;
 use crate::request::Request;
+
+pub use expression::eval_expression;
+#[doc(hidden)]
+pub use expression::conformance;
 
 /// What a rule does when its expression is true.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -114,29 +128,78 @@ pub struct RuleOutcome {
     pub detail: Option<String>,
 }
 
-/// Compiled rules. (Interim: rule compilation lands with the CEL issue; until
-/// then a config with rules fails to load with a clear message.)
-#[derive(Debug, Default)]
+/// A compiled rule set: immutable, cheap to evaluate, shared across threads.
+///
+/// Holds one root CEL context built at load (functions registered once); each
+/// evaluation uses a child scope whose variables are built on first read.
 pub struct RuleSet {
-    count: usize,
+    rules: Vec<compile::CompiledRule>,
+    deny: Vec<usize>,
+    require: Vec<usize>,
+    allow: Vec<usize>,
+    needs: compile::Needs,
+    root: cel::Context<'static, 'static>,
+    max_comprehension_size: usize,
+}
+
+impl std::fmt::Debug for RuleSet {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RuleSet")
+            .field("rules", &self.rules.len())
+            .field("deny", &self.deny)
+            .field("require", &self.require)
+            .field("allow", &self.allow)
+            .field("needs", &self.needs)
+            .finish_non_exhaustive()
+    }
 }
 
 impl RuleSet {
-    /// Compiles every rule, or says which one fails and why.
-    pub fn compile(rules: &[RuleSpec], _limits: &RuleLimits) -> Result<RuleSet, RuleError> {
-        if rules.is_empty() {
-            return Ok(RuleSet { count: 0 });
-        }
-        Err(RuleError { index: 0, column: None, message: "authorization rules are not available in this build".to_owned() })
+    /// Compiles every rule, on a dedicated thread with a large stack (the
+    /// cel parser recurses), after a non-recursive scan of each text against
+    /// `limits`. Fails with the first bad rule's index, column and message.
+    ///
+    /// `limits.max_rule_depth` above 32 is treated as 32: evaluation runs on
+    /// the host's threads and recurses once per level of the syntax tree, and
+    /// 32 levels are what a debug build can evaluate on a 2 MiB stack.
+    pub fn compile(rules: &[RuleSpec], limits: &RuleLimits) -> Result<RuleSet, RuleError> {
+        let owned = rules.to_vec();
+        let lim = limits.clone();
+        let known: Vec<&'static str> = environment::STANDARD_VARIABLES
+            .iter()
+            .chain(environment::HOST_VARIABLES)
+            .copied()
+            .collect();
+        let compiled = compile::on_compile_thread(move || {
+            compile::compile_rules(&owned, &lim, &known, compile::HARD_MAX_DEPTH)
+        })?;
+        Ok(RuleSet {
+            deny: evaluate::indexes_of(&compiled.rules, RuleKind::Deny),
+            require: evaluate::indexes_of(&compiled.rules, RuleKind::Require),
+            allow: evaluate::indexes_of(&compiled.rules, RuleKind::Allow),
+            rules: compiled.rules,
+            needs: compiled.needs,
+            root: compiled.root,
+            max_comprehension_size: limits.max_comprehension_size,
+        })
     }
 
-    /// Evaluates the rules for one request.
-    pub fn evaluate(&self, _input: &RuleInput<'_, '_>) -> RuleOutcome {
-        RuleOutcome { refusal: None, rule: None, errored: false, missing_scope: None, detail: None }
+    /// Decides one request: any matching (or erroring) deny denies; then
+    /// every require must be true; then one allow must match (none: allowed).
+    pub fn evaluate(&self, input: &RuleInput<'_, '_>) -> RuleOutcome {
+        evaluate::evaluate(self, input)
     }
 
-    /// True when there are no rules.
+    /// Whether the set has no rules (every request is allowed).
     pub fn is_empty(&self) -> bool {
-        self.count == 0
+        self.rules.is_empty()
+    }
+
+    /// How many rules the set has.
+    pub fn len(&self) -> usize {
+        self.rules.len()
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -123,7 +123,7 @@ fn check_header(header: &Map<String, Value>) -> Result<Header, TokenError> {
             .as_array()
             .filter(|a| !a.is_empty())
             .ok_or_else(|| malformed("header `crit` is not a non-empty array"))?;
-        for name in names {
+        if let Some(name) = names.first() {
             let name = name.as_str().ok_or_else(|| malformed("header `crit` holds a non-string"))?;
             if REGISTERED_HEADER_NAMES.contains(&name) {
                 return Err(malformed(format!("header `crit` names the registered parameter `{name}`")));

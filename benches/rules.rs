@@ -1,0 +1,44 @@
+//! Evaluation cost of a typical rule, activation included.
+use claimcheck::identity::Identity;
+use claimcheck::request::Request;
+use claimcheck::rules::{RuleInput, RuleKind, RuleLimits, RuleSet, RuleSpec};
+use criterion::{black_box, criterion_group, criterion_main, Criterion};
+use std::sync::Arc;
+
+fn okta() -> Identity {
+    let claims = serde_json::json!({
+        "ver": 1, "jti": "AT.abc", "iss": "https://dev.okta.com/oauth2/default", "aud": "api://default",
+        "iat": 1700000000, "exp": 1700003600, "cid": "0oa1", "uid": "00u1",
+        "scp": ["mcp:read", "openid"], "sub": "alice@example.com",
+        "groups": ["Everyone", "AI-Users", "Eng", "G4", "G5", "G6", "G7", "G8"]
+    });
+    let claims = claims.as_object().cloned().unwrap_or_default();
+    let scopes = Identity::scopes_from_claims(&claims);
+    Identity {
+        provider: Arc::from("okta"),
+        issuer: "https://dev.okta.com/oauth2/default".into(),
+        subject: Some("alice@example.com".into()),
+        claims: Arc::new(claims),
+        scopes: scopes.into(),
+    }
+}
+
+fn bench(c: &mut Criterion) {
+    let id = okta();
+    let headers = [("authorization", "Bearer x"), ("accept", "application/json")];
+    let req = Request { method: "POST", path: "/mcp", host: "api", headers: &headers, ..Request::default() };
+    for (name, expr) in [
+        ("groups_in", r#""AI-Users" in auth.claims.groups"#),
+        ("scope_and_method", r#""mcp:read" in auth.scopes && request.method == "POST""#),
+        ("matches_literal", r#"jwt.sub.matches("^[a-z]+@example\\.com$")"#),
+    ] {
+        let set = RuleSet::compile(&[RuleSpec { kind: RuleKind::Allow, expr: expr.into() }], &RuleLimits::default())
+            .unwrap_or_else(|e| panic!("{e:?}"));
+        c.bench_function(name, |b| {
+            b.iter(|| set.evaluate(black_box(&RuleInput { identity: Some(&id), request: &req, now: 1_700_000_100.0 })))
+        });
+    }
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);

@@ -1,0 +1,332 @@
+//! The per-request activation: a [`VariableResolver`] that builds each
+//! top-level variable the first time a rule reads it, and only the parts the
+//! rule set reads (see [`Needs`]). Strings are borrowed from the identity and
+//! the request, never copied.
+
+use super::compile::{Needs, Want};
+use super::environment::HOST_VARIABLES;
+use super::RuleInput;
+use crate::identity::Identity;
+use crate::request::{AttributeValue, Request};
+use cel::common::types::{
+    CelBool, CelDouble, CelInt, CelList, CelMap, CelMapKey, CelNull, CelString, CelTimestamp, CelUInt,
+};
+use cel::common::value::{CowVal, Val};
+use cel::context::VariableResolver;
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+/// JSON nesting converted before the rest is replaced by `null`: claims
+/// are depth-limited when a token is parsed; this keeps conversion bounded
+/// whatever a host passes as an attribute.
+const MAX_JSON_DEPTH: usize = 64;
+
+type BoxVal<'v> = Box<dyn Val + 'v>;
+
+/// Lazily built variables for one request.
+pub(crate) struct Activation<'r> {
+    identity: Option<&'r Identity>,
+    request: &'r Request<'r>,
+    now: f64,
+    needs: &'r Needs,
+    jwt: OnceLock<BoxVal<'r>>,
+    auth: OnceLock<BoxVal<'r>>,
+    request_val: OnceLock<BoxVal<'r>>,
+    source: OnceLock<BoxVal<'r>>,
+    now_val: OnceLock<BoxVal<'r>>,
+    host: [OnceLock<Option<BoxVal<'r>>>; HOST_VARIABLES.len()],
+}
+
+impl<'r> Activation<'r> {
+    /// An activation over `input` that builds what `needs` says.
+    pub(crate) fn new(input: &RuleInput<'r, '_>, needs: &'r Needs) -> Self {
+        Activation {
+            identity: input.identity,
+            request: shorten(input.request),
+            now: input.now,
+            needs,
+            jwt: OnceLock::new(),
+            auth: OnceLock::new(),
+            request_val: OnceLock::new(),
+            source: OnceLock::new(),
+            now_val: OnceLock::new(),
+            host: std::array::from_fn(|_| OnceLock::new()),
+        }
+    }
+
+    fn build_claims(&self, identity: &'r Identity) -> BoxVal<'r> {
+        let claims = identity.claims.as_ref();
+        let map: HashMap<CelMapKey<'r>, BoxVal<'r>> = match &self.needs.claims {
+            Want::All => claims
+                .iter()
+                .map(|(k, v)| (CelMapKey::from(k.as_str()), json_to_val(v, 0)))
+                .collect(),
+            Want::Some(names) => names
+                .iter()
+                .filter_map(|n| claims.get_key_value(n.as_str()))
+                .map(|(k, v)| (CelMapKey::from(k.as_str()), json_to_val(v, 0)))
+                .collect(),
+            Want::Nothing => HashMap::new(),
+        };
+        Box::new(CelMap::from(map))
+    }
+
+    fn build_auth(&self) -> BoxVal<'r> {
+        let Some(id) = self.identity else {
+            return Box::new(CelNull);
+        };
+        let want = &self.needs.auth_fields;
+        let mut map: HashMap<CelMapKey<'r>, BoxVal<'r>> = HashMap::new();
+        if want.wants("claims") {
+            map.insert(CelMapKey::from("claims"), self.build_claims(id));
+        }
+        if want.wants("issuer") {
+            map.insert(CelMapKey::from("issuer"), Box::new(CelString::from(id.issuer.as_str())));
+        }
+        if want.wants("subject") {
+            let v: BoxVal<'r> = match &id.subject {
+                Some(s) => Box::new(CelString::from(s.as_str())),
+                None => Box::new(CelNull),
+            };
+            map.insert(CelMapKey::from("subject"), v);
+        }
+        if want.wants("provider") {
+            map.insert(CelMapKey::from("provider"), Box::new(CelString::from(&*id.provider)));
+        }
+        if want.wants("scopes") {
+            let list: Vec<BoxVal<'r>> = id
+                .scopes
+                .iter()
+                .map(|s| Box::new(CelString::from(s.as_str())) as BoxVal<'r>)
+                .collect();
+            map.insert(CelMapKey::from("scopes"), Box::new(CelList::from(list)));
+        }
+        Box::new(CelMap::from(map))
+    }
+
+    fn build_request(&self) -> BoxVal<'r> {
+        let req = self.request;
+        let want = &self.needs.request_fields;
+        let mut node = Node::Map(Vec::new());
+        for (name, value) in [("method", req.method), ("path", req.path), ("host", req.host)] {
+            if want.wants(name) {
+                node.insert(&[name], Node::Leaf(Box::new(CelString::from(value))));
+            }
+        }
+        if want.wants("headers") {
+            node.insert(&["headers"], Node::Leaf(self.build_headers()));
+        }
+        self.merge_attributes(&mut node, "request");
+        node.into_val()
+    }
+
+    fn build_headers(&self) -> BoxVal<'r> {
+        // group by lower-cased name, in order; repeated values joined ", "
+        let mut groups: Vec<(Cow<'r, str>, Vec<&'r str>)> = Vec::new();
+        for (name, value) in self.request.headers.iter() {
+            let lower: Cow<'r, str> = if name.bytes().any(|b| b.is_ascii_uppercase()) {
+                Cow::Owned(name.to_ascii_lowercase())
+            } else {
+                Cow::Borrowed(*name)
+            };
+            if !self.needs.headers.wants(&lower) {
+                continue;
+            }
+            match groups.iter_mut().find(|(n, _)| *n == lower) {
+                Some((_, values)) => values.push(value),
+                None => groups.push((lower, vec![*value])),
+            }
+        }
+        let map: HashMap<CelMapKey<'r>, BoxVal<'r>> = groups
+            .into_iter()
+            .map(|(name, values)| {
+                let key = match name {
+                    Cow::Borrowed(s) => CelMapKey::from(s),
+                    Cow::Owned(s) => CelMapKey::from(s),
+                };
+                let value: BoxVal<'r> = match values.as_slice() {
+                    [one] => Box::new(CelString::from(*one)),
+                    many => Box::new(CelString::from(many.join(", "))),
+                };
+                (key, value)
+            })
+            .collect();
+        Box::new(CelMap::from(map))
+    }
+
+    fn build_source(&self) -> BoxVal<'r> {
+        let mut node = Node::Map(Vec::new());
+        node.insert(&["address"], Node::Leaf(Box::new(CelString::from(self.request.source_address))));
+        self.merge_attributes(&mut node, "source");
+        node.into_val()
+    }
+
+    /// Merges the attributes under `root` (`request.uri` into `request`).
+    /// Returns whether any was found.
+    fn merge_attributes(&self, node: &mut Node<'r>, root: &str) -> bool {
+        let mut found = false;
+        for attr in self.request.attributes.iter() {
+            let mut segments = attr.name.split('.');
+            if segments.next() != Some(root) {
+                continue;
+            }
+            let rest: Vec<&'r str> = segments.collect();
+            let value = match &attr.value {
+                AttributeValue::Str(s) => Node::Leaf(Box::new(CelString::from(*s))),
+                AttributeValue::Json(v) => json_to_node(v, 0),
+            };
+            node.insert(&rest, value);
+            found = true;
+        }
+        found
+    }
+
+    fn build_host(&self, root: &str) -> Option<BoxVal<'r>> {
+        let mut node = Node::Map(Vec::new());
+        self.merge_attributes(&mut node, root).then(|| node.into_val())
+    }
+}
+
+/// Lets a `&Request<'a>` be used at the shorter lifetime `'r`.
+fn shorten<'r>(r: &'r Request<'_>) -> &'r Request<'r> {
+    r
+}
+
+impl VariableResolver for Activation<'_> {
+    fn resolve<'b>(&'b self, variable: &str) -> Option<CowVal<'b, 'b>> {
+        let v: &'b (dyn Val + 'b) = match variable {
+            "jwt" => self
+                .jwt
+                .get_or_init(|| match self.identity {
+                    Some(id) => self.build_claims(id),
+                    None => Box::new(CelNull),
+                })
+                .as_ref(),
+            "auth" => self.auth.get_or_init(|| self.build_auth()).as_ref(),
+            "request" => self.request_val.get_or_init(|| self.build_request()).as_ref(),
+            "source" => self.source.get_or_init(|| self.build_source()).as_ref(),
+            "now" => self.now_val.get_or_init(|| timestamp(self.now)).as_ref(),
+            other => {
+                let i = HOST_VARIABLES.iter().position(|h| *h == other)?;
+                self.host.get(i)?.get_or_init(|| self.build_host(other)).as_deref()?
+            }
+        };
+        Some(CowVal::Borrowed(v))
+    }
+}
+
+/// `now` as a CEL timestamp (UTC); an out-of-range time is `null`, so a rule
+/// that reads it errors rather than seeing a wrong time.
+pub(crate) fn timestamp<'v>(seconds: f64) -> BoxVal<'v> {
+    if !seconds.is_finite() {
+        return Box::new(CelNull);
+    }
+    let whole = seconds.floor();
+    let nanos = ((seconds - whole) * 1e9).round().clamp(0.0, 999_999_999.0);
+    // `as` saturates, and from_timestamp refuses what is out of range
+    match chrono::DateTime::from_timestamp(whole as i64, nanos as u32) {
+        Some(t) => Box::new(CelTimestamp::from(t.fixed_offset())),
+        None => Box::new(CelNull),
+    }
+}
+
+/// A JSON value as a CEL value, borrowing its strings: integers are `int`
+/// (or `uint` above `i64::MAX`), other numbers `double`.
+pub(crate) fn json_to_val(v: &serde_json::Value, depth: usize) -> BoxVal<'_> {
+    use serde_json::Value as J;
+    match v {
+        J::Null => Box::new(CelNull),
+        J::Bool(b) => Box::new(CelBool::from(*b)),
+        J::Number(n) => {
+            if let Some(i) = n.as_i64() {
+                Box::new(CelInt::from(i))
+            } else if let Some(u) = n.as_u64() {
+                Box::new(CelUInt::from(u))
+            } else {
+                Box::new(CelDouble::from(n.as_f64().unwrap_or(f64::NAN)))
+            }
+        }
+        J::String(s) => Box::new(CelString::from(s.as_str())),
+        _ if depth >= MAX_JSON_DEPTH => Box::new(CelNull),
+        J::Array(items) => {
+            let list: Vec<BoxVal<'_>> = items.iter().map(|x| json_to_val(x, depth + 1)).collect();
+            Box::new(CelList::from(list))
+        }
+        J::Object(map) => {
+            let map: HashMap<CelMapKey<'_>, BoxVal<'_>> = map
+                .iter()
+                .map(|(k, x)| (CelMapKey::from(k.as_str()), json_to_val(x, depth + 1)))
+                .collect();
+            Box::new(CelMap::from(map))
+        }
+    }
+}
+
+/// A map under construction, so dotted attributes can merge into it.
+enum Node<'v> {
+    Leaf(BoxVal<'v>),
+    Map(Vec<(&'v str, Node<'v>)>),
+}
+
+fn json_to_node(v: &serde_json::Value, depth: usize) -> Node<'_> {
+    match v {
+        serde_json::Value::Object(map) if depth < MAX_JSON_DEPTH => Node::Map(
+            map.iter()
+                .map(|(k, x)| (k.as_str(), json_to_node(x, depth + 1)))
+                .collect(),
+        ),
+        other => Node::Leaf(json_to_val(other, depth)),
+    }
+}
+
+impl<'v> Node<'v> {
+    /// Puts `value` at `path`, making maps on the way; a later value wins
+    /// over an earlier one, and a map merges into a map.
+    fn insert(&mut self, path: &[&'v str], value: Node<'v>) {
+        let Some((first, rest)) = path.split_first() else {
+            match (self, value) {
+                (Node::Map(existing), Node::Map(new)) => {
+                    for (k, v) in new {
+                        match existing.iter_mut().find(|(n, _)| *n == k) {
+                            Some((_, node)) => node.insert(&[], v),
+                            None => existing.push((k, v)),
+                        }
+                    }
+                }
+                (this, value) => *this = value,
+            }
+            return;
+        };
+        if let Node::Leaf(_) = self {
+            *self = Node::Map(Vec::new());
+        }
+        if let Node::Map(entries) = self {
+            match entries.iter().position(|(n, _)| n == first) {
+                Some(pos) => {
+                    if let Some((_, node)) = entries.get_mut(pos) {
+                        node.insert(rest, value);
+                    }
+                }
+                None => {
+                    let mut node = Node::Map(Vec::new());
+                    node.insert(rest, value);
+                    entries.push((first, node));
+                }
+            }
+        }
+    }
+
+    fn into_val(self) -> BoxVal<'v> {
+        match self {
+            Node::Leaf(v) => v,
+            Node::Map(entries) => {
+                let map: HashMap<CelMapKey<'v>, BoxVal<'v>> = entries
+                    .into_iter()
+                    .map(|(k, n)| (CelMapKey::from(k), n.into_val()))
+                    .collect();
+                Box::new(CelMap::from(map))
+            }
+        }
+    }
+}
