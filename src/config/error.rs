@@ -110,7 +110,7 @@ pub(crate) fn closest<'c>(word: &str, candidates: impl IntoIterator<Item = &'c s
     candidates
         .into_iter()
         .map(|c| (edit_distance(&word_l, &c.to_ascii_lowercase()), c))
-        .filter(|(d, c)| *d <= (c.len().max(3) / 3).max(1) + usize::from(c.len() > 8))
+        .filter(|(d, c)| *d <= ((c.len() + 1) / 3).max(1) + usize::from(c.len() > 8))
         .min_by_key(|(d, _)| *d)
         .map(|(_, c)| c)
 }

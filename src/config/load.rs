@@ -6,6 +6,7 @@ use std::collections::HashSet;
 
 use serde_json::Value;
 
+use super::agentgateway;
 use super::error::{closest, ConfigError, ConfigErrorKind};
 use super::schema::{Authentication, ConfigFile, Jwks, Limits, Provider, TokenSource};
 use crate::verify::algorithm::Algorithm;
@@ -60,13 +61,39 @@ fn first_line(text: &str) -> &str {
 /// Deserializes a tree into the schema, turning serde's message into a field
 /// path, the expectation, and a suggestion for a misspelt name.
 pub fn from_tree(tree: Value) -> Result<ConfigFile, ConfigError> {
-    let file: ConfigFile = serde_path_to_error::deserialize(tree).map_err(|e| {
-        let path = e.path().to_string();
-        let path = if path == "." { String::new() } else { path };
-        let inner = e.inner().to_string();
-        schema_error(path, &inner)
-    })?;
-    validate(&file)?;
+    let translated = match tree.as_object() {
+        Some(root) if root.contains_key("policies") => Some(agentgateway::translate(root)?),
+        _ => None,
+    };
+    let (tree, warnings) = match &translated {
+        Some(t) => (t.tree.clone(), t.warnings.clone()),
+        None => (tree, Vec::new()),
+    };
+    // Errors in a translated block point at what the user wrote.
+    let relocate = |mut e: ConfigError| {
+        if let (Some(t), Some(path)) = (&translated, e.path.as_mut()) {
+            for (i, original) in t.provider_paths.iter().enumerate() {
+                let native = format!("authentication.providers[{i}]");
+                if let Some(rest) = path.strip_prefix(&native) {
+                    *path = format!("{original}{rest}");
+                }
+            }
+            if path == "authentication.mode" {
+                *path = t.mode_path.clone();
+            }
+        }
+        e
+    };
+    let mut file: ConfigFile = serde_path_to_error::deserialize(tree)
+        .map_err(|e| {
+            let path = e.path().to_string();
+            let path = if path == "." { String::new() } else { path };
+            let inner = e.inner().to_string();
+            schema_error(path, &inner)
+        })
+        .map_err(relocate)?;
+    validate(&file).map_err(relocate)?;
+    file.load_warnings = warnings;
     Ok(file)
 }
 
@@ -91,7 +118,8 @@ fn schema_error(path: String, message: &str) -> ConfigError {
                 let list: Vec<String> = expected.iter().map(|e| format!("`{e}`")).collect();
                 text.push_str(&format!("; expected one of {}", list.join(", ")));
             }
-            let full_path = if noun == "field" {
+            // serde_path_to_error already ends the path with the field.
+            let full_path = if noun == "field" && !path.ends_with(name) {
                 if path.is_empty() { name.to_owned() } else { format!("{path}.{name}") }
             } else {
                 path

@@ -20,6 +20,9 @@ pub struct ConfigFile {
     /// Bounds on every input the engine reads.
     #[serde(default)]
     pub limits: Limits,
+    /// Warnings from loading (agentgateway fields accepted but not acted on).
+    #[serde(skip)]
+    pub load_warnings: Vec<String>,
 }
 
 /// How a missing or invalid token is treated (agentgateway's modes).

@@ -59,7 +59,7 @@ const TENANT_PLACEHOLDER: &str = "{tenantid}";
 impl Compiled {
     /// Builds from a checked config; relative key files resolve against `base_dir`.
     pub fn build(file: &ConfigFile, base_dir: Option<&Path>) -> Result<Compiled, ConfigError> {
-        let mut warnings = Vec::new();
+        let mut warnings = file.load_warnings.clone();
         let auth = file.authentication.clone().unwrap_or_default();
         let mut providers = Vec::new();
         let mut by_issuer = HashMap::new();
