@@ -55,9 +55,7 @@ fn meaning_checks_name_the_field() {
         assert_eq!(e.path.as_deref(), Some(path), "{e}");
         assert!(e.message.contains(text), "{e}");
     }
-    let e = err(&format!(
-        "authentication:\n  providers:\n    - issuer: x\n      audiences: ['*']\n      jwks: {{url: 'http://idp.example.com/keys'}}\n"
-    ));
+    let e = err("authentication:\n  providers:\n    - issuer: x\n      audiences: ['*']\n      jwks: {url: 'http://idp.example.com/keys'}\n");
     assert_eq!(e.path.as_deref(), Some("authentication.providers[0].jwks.url"));
     assert!(e.message.contains("allowHttp"), "{e}");
     let e = err("authentication:\n  providers:\n    - issuer: x\n      audiences: ['*']\n      jwks: {file: a.json, url: 'https://x/k'}\n");
