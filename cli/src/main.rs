@@ -3,6 +3,7 @@
 //! Exit codes (every subcommand): 0 success or allowed, 1 denied or a
 //! failing check, 2 usage or config error.
 
+mod eval;
 mod verify;
 
 use std::process::ExitCode;
@@ -20,6 +21,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     Verify(verify::VerifyArgs),
+    Eval(eval::EvalArgs),
 }
 
 /// Exit code for a usage or config error.
@@ -35,5 +37,6 @@ fn main() -> ExitCode {
     };
     match cli.command {
         Command::Verify(args) => verify::run(args),
+        Command::Eval(args) => eval::run(args),
     }
 }
