@@ -60,10 +60,47 @@ impl DevKey {
         Ok(DevKey { kid: kid.to_owned(), alg, signer })
     }
 
-    /// Loads an RSA key from PKCS#8 DER (for a stable development issuer key).
-    pub fn rsa_from_pkcs8(alg: Algorithm, kid: &str, pkcs8: &[u8]) -> Result<DevKey, String> {
-        let pair = RsaKeyPair::from_pkcs8(pkcs8).map_err(|e| format!("not an RSA PKCS#8 key: {e}"))?;
-        Ok(DevKey { kid: kid.to_owned(), alg, signer: Signer::Rsa(pair) })
+    /// Loads a key from PKCS#8 DER (asymmetric) or the raw secret (HMAC).
+    pub fn from_private_bytes(alg: Algorithm, kid: &str, bytes: &[u8]) -> Result<DevKey, String> {
+        let signer = match alg.family() {
+            crate::verify::algorithm::KeyFamily::Rsa => {
+                Signer::Rsa(RsaKeyPair::from_pkcs8(bytes).map_err(|e| format!("not an RSA PKCS#8 key: {e}"))?)
+            }
+            crate::verify::algorithm::KeyFamily::Ec(_) => Signer::Ec(
+                EcdsaKeyPair::from_pkcs8(ecdsa_alg(alg), bytes).map_err(|e| format!("not an EC PKCS#8 key for {alg}: {e}"))?,
+            ),
+            crate::verify::algorithm::KeyFamily::Ed25519 => {
+                Signer::Ed(Ed25519KeyPair::from_pkcs8(bytes).map_err(|e| format!("not an Ed25519 PKCS#8 key: {e}"))?)
+            }
+            crate::verify::algorithm::KeyFamily::Hmac => Signer::Hmac(hmac::Key::new(hmac_alg(alg).0, bytes), bytes.to_vec()),
+        };
+        Ok(DevKey { kid: kid.to_owned(), alg, signer })
+    }
+
+    /// The private key as PKCS#8 DER (asymmetric) or the raw secret (HMAC).
+    pub fn private_bytes(&self) -> Result<Vec<u8>, String> {
+        use aws_lc_rs::encoding::AsDer;
+        match &self.signer {
+            Signer::Rsa(pair) => pair.as_der().map(|d| d.as_ref().to_vec()).map_err(|_| failed("export the key")),
+            Signer::Ec(pair) => pair.to_pkcs8v1().map(|d| d.as_ref().to_vec()).map_err(|_| failed("export the key")),
+            Signer::Ed(pair) => pair.to_pkcs8().map(|d| d.as_ref().to_vec()).map_err(|_| failed("export the key")),
+            Signer::Hmac(_, secret) => Ok(secret.clone()),
+        }
+    }
+
+    /// The key as a small JSON document `{alg, kid, private}` (private: base64url
+    /// PKCS#8 or secret), for `claimcheck mint --key` and the dev issuer.
+    pub fn to_json(&self) -> Result<Value, String> {
+        Ok(json!({"alg": self.alg.name(), "kid": self.kid, "private": base64url::encode(&self.private_bytes()?)}))
+    }
+
+    /// Reads a key written by [`DevKey::to_json`].
+    pub fn from_json(doc: &Value) -> Result<DevKey, String> {
+        let field = |name: &str| doc.get(name).and_then(Value::as_str).ok_or_else(|| format!("the key file has no `{name}`"));
+        let alg_name = field("alg")?;
+        let alg = Algorithm::from_name(alg_name).ok_or_else(|| format!("unknown alg `{alg_name}`"))?;
+        let private = base64url::decode(field("private")?).map_err(|e| format!("`private` is not base64url: {e}"))?;
+        DevKey::from_private_bytes(alg, field("kid")?, &private)
     }
 
     /// The key's `kid`.

@@ -6,7 +6,7 @@ use clap::Args;
 use claimcheck::config::Limits;
 use serde_json::{Map, Value};
 
-use crate::EXIT_USAGE;
+use crate::common::EXIT_USAGE;
 
 /// Evaluate a CEL expression and print its value as JSON.
 ///

@@ -3,7 +3,12 @@
 //! Exit codes (every subcommand): 0 success or allowed, 1 denied or a
 //! failing check, 2 usage or config error.
 
+mod check;
+mod common;
+mod decode;
 mod eval;
+mod mint;
+mod testcmd;
 mod verify;
 
 use std::process::ExitCode;
@@ -22,10 +27,13 @@ struct Cli {
 enum Command {
     Verify(verify::VerifyArgs),
     Eval(eval::EvalArgs),
+    Check(check::CheckArgs),
+    Test(testcmd::TestArgs),
+    Decode(decode::DecodeArgs),
+    Mint(mint::MintArgs),
 }
 
-/// Exit code for a usage or config error.
-pub const EXIT_USAGE: u8 = 2;
+use common::EXIT_USAGE;
 
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
@@ -38,5 +46,9 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Verify(args) => verify::run(args),
         Command::Eval(args) => eval::run(args),
+        Command::Check(args) => check::run(args),
+        Command::Test(args) => testcmd::run(args),
+        Command::Decode(args) => decode::run(args),
+        Command::Mint(args) => mint::run(args),
     }
 }

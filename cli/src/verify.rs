@@ -7,7 +7,7 @@ use clap::Args;
 use claimcheck::{Attribute, AttributeValue, Decision, Engine, Request};
 use serde_json::{json, Value};
 
-use crate::EXIT_USAGE;
+use crate::common::config_path;
 
 /// Decide one request and print the decision as JSON.
 ///
@@ -61,23 +61,13 @@ pub struct VerifyArgs {
 }
 
 fn usage(message: impl std::fmt::Display) -> ExitCode {
-    eprintln!("claimcheck verify: {message}");
-    ExitCode::from(EXIT_USAGE)
+    crate::common::usage("verify", message)
 }
 
 fn split_pair<'a>(text: &'a str, sep: char, what: &str) -> Result<(&'a str, &'a str), String> {
     text.split_once(sep)
         .map(|(a, b)| (a.trim(), b.trim_start()))
         .ok_or_else(|| format!("`{text}` is not a {what}"))
-}
-
-/// The config path from `--config` or the first positional argument.
-pub fn config_path(flag: Option<PathBuf>, positional: Option<PathBuf>) -> Result<PathBuf, String> {
-    match (flag, positional) {
-        (Some(_), Some(_)) => Err("give the config once: `--config FILE` or a first argument".to_owned()),
-        (Some(p), None) | (None, Some(p)) => Ok(p),
-        (None, None) => Err("a config is required: `--config FILE` or a first argument".to_owned()),
-    }
 }
 
 /// Runs `claimcheck verify`.

@@ -141,6 +141,29 @@ impl Engine {
     }
 }
 
+impl Engine {
+    /// Decides a request as if it carried a valid token with these claims:
+    /// token validation is skipped and only the rules run. For testing rules
+    /// (`claimcheck test`) without minting tokens; never for live traffic.
+    pub fn authorize_claims_at(&self, request: &Request<'_>, claims: crate::identity::Claims, now: f64) -> Decision {
+        let config = self.current.load();
+        let issuer = claims.get("iss").and_then(serde_json::Value::as_str).unwrap_or("").to_owned();
+        let tid = claims.get("tid").and_then(serde_json::Value::as_str);
+        let provider = config
+            .provider_for(&issuer, tid)
+            .map(|p| p.name.clone())
+            .unwrap_or_else(|| Arc::from("test"));
+        let identity = Identity {
+            provider,
+            issuer,
+            subject: claims.get("sub").and_then(serde_json::Value::as_str).map(str::to_owned),
+            scopes: Identity::scopes_from_claims(&claims).into(),
+            claims: Arc::new(claims),
+        };
+        config.run_rules(Some(identity), request, now, None)
+    }
+}
+
 impl Compiled {
     fn decide(&self, request: &Request<'_>, now: f64) -> Decision {
         match self.sources.find(request) {
