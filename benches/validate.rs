@@ -35,8 +35,11 @@ fn engine_for(key: &DevKey, rules: &str) -> Engine {
     .unwrap()
 }
 
+/// Checks a signature over a message.
+type Verifier = Box<dyn Fn(&[u8], &[u8]) -> bool>;
+
 /// The raw check: a pre-parsed aws-lc-rs key verifying the token's signature.
-fn raw_verifier(key: &DevKey) -> Box<dyn Fn(&[u8], &[u8]) -> bool> {
+fn raw_verifier(key: &DevKey) -> Verifier {
     let jwk = key.public_jwk();
     let b = |name: &str| base64url::decode(jwk[name].as_str().unwrap()).unwrap();
     match key.algorithm() {
