@@ -8,6 +8,7 @@ mod common;
 mod decode;
 mod eval;
 mod mint;
+mod schema;
 mod testcmd;
 mod verify;
 
@@ -31,6 +32,7 @@ enum Command {
     Test(testcmd::TestArgs),
     Decode(decode::DecodeArgs),
     Mint(mint::MintArgs),
+    Schema(schema::SchemaArgs),
 }
 
 use common::EXIT_USAGE;
@@ -50,5 +52,6 @@ fn main() -> ExitCode {
         Command::Test(args) => testcmd::run(args),
         Command::Decode(args) => decode::run(args),
         Command::Mint(args) => mint::run(args),
+        Command::Schema(args) => schema::run(args),
     }
 }

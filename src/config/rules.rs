@@ -65,3 +65,31 @@ impl Serialize for RuleEntry {
         map.end()
     }
 }
+
+#[cfg(feature = "schema")]
+impl schemars::JsonSchema for RuleEntry {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Rule".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let one = |key: &str, what: &str| {
+            serde_json::json!({
+                "type": "object",
+                "properties": { key: {"type": "string", "description": what} },
+                "required": [key],
+                "additionalProperties": false
+            })
+        };
+        schemars::json_schema!({
+            "description": "A CEL rule: a bare string allows; or one of `allow`, `if`, `deny`, `require`",
+            "oneOf": [
+                {"type": "string", "description": "allow when true"},
+                one("allow", "allow when true"),
+                one("if", "allow when true (agentgateway's spelling)"),
+                one("deny", "deny when true or when it errors"),
+                one("require", "must be true (an error counts as false)")
+            ]
+        })
+    }
+}

@@ -9,6 +9,7 @@ use super::rules::RuleEntry;
 
 /// The whole config file.
 #[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct ConfigFile {
     /// Who may present tokens and how they are validated.
@@ -27,6 +28,7 @@ pub struct ConfigFile {
 
 /// How a missing or invalid token is treated (agentgateway's modes).
 #[derive(Debug, Clone, Copy, Default, Deserialize, Serialize, PartialEq, Eq)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub enum Mode {
     /// A missing or invalid token is denied (401).
@@ -40,6 +42,7 @@ pub enum Mode {
 
 /// The `authentication` block.
 #[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Authentication {
     /// `strict` (default), `optional` or `permissive`.
@@ -61,6 +64,7 @@ pub struct Authentication {
 
 /// One place a credential may be.
 #[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Eq)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub enum TokenSource {
     /// A request header, with an optional prefix (matched case-insensitively).
@@ -73,6 +77,7 @@ pub enum TokenSource {
 
 /// `{header: {name, prefix}}`.
 #[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Eq)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct HeaderSource {
     /// Header name (case-insensitive).
@@ -84,6 +89,7 @@ pub struct HeaderSource {
 
 /// `{cookie: {name}}` or `{query: {name}}`.
 #[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Eq)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct NamedSource {
     /// Cookie or parameter name (case-sensitive).
@@ -92,6 +98,7 @@ pub struct NamedSource {
 
 /// RFC 9068 `typ` requirement.
 #[derive(Debug, Clone, Copy, Default, Deserialize, Serialize, PartialEq, Eq)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub enum TypRequirement {
     /// Any `typ`, or none; when present it must still name `JWT` or `at+jwt`.
     #[default]
@@ -104,6 +111,7 @@ pub enum TypRequirement {
 
 /// One identity provider.
 #[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Provider {
     /// A name for logs and `auth.provider` (default: the issuer).
@@ -135,6 +143,7 @@ pub struct Provider {
 /// The key source of a provider: exactly one of `url`, `discovery`, `file`,
 /// `inline`.
 #[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Jwks {
     /// A JWKS URL.
@@ -162,6 +171,7 @@ pub struct Jwks {
 
 /// The `authorization` block.
 #[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Authorization {
     /// The rules, in order; indexes in decisions refer to this list.
@@ -171,6 +181,7 @@ pub struct Authorization {
 
 /// Bounds on every input; each has a safe default.
 #[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Eq)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields, rename_all = "camelCase", default)]
 pub struct Limits {
     /// Longest accepted token, in bytes (default 16384).
