@@ -98,6 +98,22 @@ impl Serialize for ConfigDuration {
     }
 }
 
+#[cfg(feature = "schema")]
+impl schemars::JsonSchema for ConfigDuration {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Duration".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": "string",
+            "pattern": "^(0|([0-9]{1,12}(ms|s|m|h|d))+)$",
+            "description": "A duration such as `30s`, `5m`, `1h30m` or `250ms`",
+            "examples": ["60s", "5m"]
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -125,21 +141,5 @@ mod tests {
         assert_eq!(ConfigDuration::from_secs(300).to_string(), "5m");
         assert_eq!(ConfigDuration::from_secs(61).to_string(), "61s");
         assert_eq!(ConfigDuration(Duration::from_millis(1500)).to_string(), "1500ms");
-    }
-}
-
-#[cfg(feature = "schema")]
-impl schemars::JsonSchema for ConfigDuration {
-    fn schema_name() -> std::borrow::Cow<'static, str> {
-        "Duration".into()
-    }
-
-    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        schemars::json_schema!({
-            "type": "string",
-            "pattern": "^(0|([0-9]{1,12}(ms|s|m|h|d))+)$",
-            "description": "A duration such as `30s`, `5m`, `1h30m` or `250ms`",
-            "examples": ["60s", "5m"]
-        })
     }
 }
