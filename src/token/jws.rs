@@ -123,7 +123,9 @@ fn check_header(header: &Map<String, Value>) -> Result<Header, TokenError> {
             .as_array()
             .filter(|a| !a.is_empty())
             .ok_or_else(|| malformed("header `crit` is not a non-empty array"))?;
-        for name in names {
+        // The first entry decides: it is malformed, registered, or an
+        // extension, and every outcome rejects the token.
+        if let Some(name) = names.first() {
             let name = name.as_str().ok_or_else(|| malformed("header `crit` holds a non-string"))?;
             if REGISTERED_HEADER_NAMES.contains(&name) {
                 return Err(malformed(format!("header `crit` names the registered parameter `{name}`")));
