@@ -233,7 +233,8 @@ pub struct Limits {
     pub max_token_size: usize,
     /// Deepest nesting of the token's header and claims JSON (default 16).
     pub max_json_depth: usize,
-    /// Largest JWKS document, in bytes (default 1 MiB).
+    /// Largest JWKS document, in bytes (default 1 MiB); also bounds every
+    /// fetched response (remote JWKS and discovery metadata).
     pub max_jwks_size: usize,
     /// Most keys read from one JWKS (default 100).
     pub max_jwks_keys: usize,
