@@ -39,6 +39,7 @@ pub use config::{ConfigError, ConfigErrorKind};
 pub use decision::{Decision, Reason};
 pub use engine::Engine;
 pub use identity::{Claims, Identity};
+pub use keys::ProviderKeyStatus;
 pub use log::{LogLevel, LogSink};
 pub use request::{Attribute, AttributeValue, Request};
 

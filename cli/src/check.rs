@@ -122,7 +122,7 @@ pub fn run(args: CheckArgs) -> ExitCode {
         })?;
         // Without remote key sources, building the engine fetches nothing:
         // build it, so key-set errors are exactly the engine's.
-        let remote = file.authentication.iter().flat_map(|a| &a.providers).any(|p| p.jwks.url.is_some() || p.jwks.discovery == Some(true));
+        let remote = file.authentication.iter().flat_map(|a| &a.providers).any(|p| p.jwks.url.is_some() || p.jwks.remote.is_some() || p.jwks.discovery == Some(true));
         if !remote {
             claimcheck::Engine::from_file(&path)?;
         }

@@ -270,6 +270,7 @@ fn validate_provider(p: &Provider, path: &str) -> Result<(), ConfigError> {
 fn validate_jwks(jwks: &Jwks, issuer: &str, path: &str) -> Result<(), ConfigError> {
     let given: Vec<&str> = [
         ("url", jwks.url.is_some()),
+        ("remote", jwks.remote.is_some()),
         ("discovery", jwks.discovery == Some(true)),
         ("file", jwks.file.is_some()),
         ("inline", jwks.inline.is_some()),
@@ -282,7 +283,7 @@ fn validate_jwks(jwks: &Jwks, issuer: &str, path: &str) -> Result<(), ConfigErro
         [] => {
             return Err(ConfigError::invalid(
                 path,
-                "needs one key source: `url`, `discovery: true`, `file` or `inline`",
+                "needs one key source: `url`, `remote: {url}`, `discovery: true`, `file` or `inline`",
             ))
         }
         [_] => {}
@@ -294,6 +295,18 @@ fn validate_jwks(jwks: &Jwks, issuer: &str, path: &str) -> Result<(), ConfigErro
     if let Some(url) = &jwks.url {
         check_fetch_url(url, jwks.allow_http, &format!("{path}.url"))?;
     }
+    if let Some(remote) = &jwks.remote {
+        check_fetch_url(&remote.url, jwks.allow_http, &format!("{path}.remote.url"))?;
+        if remote.cache_duration.is_some_and(|d| d.0.is_zero()) {
+            return Err(ConfigError::invalid(format!("{path}.remote.cacheDuration"), "must be greater than 0"));
+        }
+        if jwks.cache_duration.is_some() && remote.cache_duration.is_some() {
+            return Err(ConfigError::invalid(
+                format!("{path}.remote.cacheDuration"),
+                "`cacheDuration` is given twice (here and in `jwks`); keep one",
+            ));
+        }
+    }
     if jwks.discovery == Some(true) {
         check_fetch_url(issuer, jwks.allow_http, &format!("{path}.discovery"))
             .map_err(|e| ConfigError { message: format!("discovery needs an http(s) issuer: {}", e.message), ..e })?;
@@ -303,8 +316,30 @@ fn validate_jwks(jwks: &Jwks, issuer: &str, path: &str) -> Result<(), ConfigErro
             return Err(ConfigError::invalid(format!("{path}.inline"), "must be a JWKS as a JSON string or an object"));
         }
     }
-    if jwks.cache_duration.is_some_and(|d| d.0.is_zero()) {
-        return Err(ConfigError::invalid(format!("{path}.cacheDuration"), "must be greater than 0"));
+    let positive = [
+        ("cacheDuration", jwks.cache_duration),
+        ("minCacheDuration", jwks.min_cache_duration),
+        ("maxCacheDuration", jwks.max_cache_duration),
+        ("maxStaleness", jwks.max_staleness),
+        ("fetchTimeout", jwks.fetch_timeout),
+    ];
+    for (name, value) in positive {
+        if value.is_some_and(|d| d.0.is_zero()) {
+            return Err(ConfigError::invalid(format!("{path}.{name}"), "must be greater than 0"));
+        }
+    }
+    if let (Some(min), Some(max)) = (jwks.min_cache_duration, jwks.max_cache_duration) {
+        if min > max {
+            return Err(ConfigError::invalid(
+                format!("{path}.minCacheDuration"),
+                "must not be longer than `maxCacheDuration`",
+            ));
+        }
+    }
+    if let Some(ca) = &jwks.ca_file {
+        if ca.trim().is_empty() {
+            return Err(ConfigError::invalid(format!("{path}.caFile"), "must not be empty"));
+        }
     }
     Ok(())
 }

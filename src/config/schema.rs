@@ -140,16 +140,23 @@ pub struct Provider {
     pub jwks: Jwks,
 }
 
-/// The key source of a provider: exactly one of `url`, `discovery`, `file`,
-/// `inline`.
+/// The key source of a provider: exactly one of `url`, `remote.url`,
+/// `discovery`, `file`, `inline`. The other fields tune remote fetching
+/// (`url`, `remote` and `discovery`) and are ignored for `file` and `inline`.
 #[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Jwks {
-    /// A JWKS URL.
+    /// A JWKS URL (agentgateway's `jwks: {url: ...}`).
     #[serde(default)]
     pub url: Option<String>,
-    /// `true`: find `jwks_uri` through the issuer's discovery document.
+    /// The Kubernetes-style form `remote: {url, cacheDuration}`; the same as
+    /// `url` and `cacheDuration` one level up.
+    #[serde(default)]
+    pub remote: Option<RemoteJwks>,
+    /// `true`: find `jwks_uri` through the issuer's discovery document
+    /// (`{issuer}/.well-known/openid-configuration`, then RFC 8414's
+    /// `/.well-known/oauth-authorization-server` forms).
     #[serde(default)]
     pub discovery: Option<bool>,
     /// A JWKS file path (relative paths are relative to the config file).
@@ -158,15 +165,68 @@ pub struct Jwks {
     /// A JWKS as a JSON string or an object.
     #[serde(default)]
     pub inline: Option<serde_json::Value>,
-    /// How long fetched keys are cached (default `5m`).
+    /// How long fetched keys are cached when the response has no
+    /// `Cache-Control: max-age` (default `5m`). Keys are refreshed in the
+    /// background before this runs out.
     #[serde(default)]
     pub cache_duration: Option<ConfigDuration>,
-    /// Allow plain-HTTP key and discovery URLs (default off).
+    /// Shortest cache time taken from a response's `max-age` (default `1m`,
+    /// or `cacheDuration` when that is shorter).
+    #[serde(default)]
+    pub min_cache_duration: Option<ConfigDuration>,
+    /// Longest cache time taken from a response's `max-age` (default `24h`).
+    #[serde(default)]
+    pub max_cache_duration: Option<ConfigDuration>,
+    /// How long the last good keys keep serving while the key endpoint
+    /// fails (default `24h`); past it, decisions are 503 `keys_unavailable`.
+    #[serde(default)]
+    pub max_staleness: Option<ConfigDuration>,
+    /// A token with an unknown `kid` triggers a refetch at most once per
+    /// this interval, counted from the previous fetch of any kind (default
+    /// `30s`; `0` removes the limit, for tests only).
+    #[serde(default)]
+    pub min_refetch_interval: Option<ConfigDuration>,
+    /// How long loading the config waits for the first key set (default
+    /// `5s`; `0`: do not wait). The load never fails because the key
+    /// endpoint is down: decisions are 503 until keys arrive.
+    #[serde(default)]
+    pub initial_fetch_timeout: Option<ConfigDuration>,
+    /// Time limit of one HTTP request for keys or discovery (default `10s`).
+    #[serde(default)]
+    pub fetch_timeout: Option<ConfigDuration>,
+    /// Allow plain-HTTP key and discovery URLs (default off; meant for a
+    /// loopback test server).
     #[serde(default)]
     pub allow_http: bool,
-    /// An extra trusted CA bundle (PEM) for fetching keys.
+    /// An extra trusted CA bundle (PEM) for fetching keys, added to the
+    /// built-in Mozilla roots (for a private IdP).
     #[serde(default)]
     pub ca_file: Option<String>,
+}
+
+/// `jwks.remote`: a JWKS URL in the Kubernetes-style nesting.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct RemoteJwks {
+    /// The JWKS URL (`uri` is accepted as another spelling).
+    #[serde(alias = "uri")]
+    pub url: String,
+    /// Same as `jwks.cacheDuration`.
+    #[serde(default)]
+    pub cache_duration: Option<ConfigDuration>,
+}
+
+impl Jwks {
+    /// The JWKS URL, from `url` or `remote.url`.
+    pub fn remote_url(&self) -> Option<&str> {
+        self.url.as_deref().or(self.remote.as_ref().map(|r| r.url.as_str()))
+    }
+
+    /// `cacheDuration`, from this level or `remote`.
+    pub fn effective_cache_duration(&self) -> Option<ConfigDuration> {
+        self.cache_duration.or(self.remote.as_ref().and_then(|r| r.cache_duration))
+    }
 }
 
 /// The `authorization` block.
@@ -188,7 +248,8 @@ pub struct Limits {
     pub max_token_size: usize,
     /// Deepest nesting of the token's header and claims JSON (default 16).
     pub max_json_depth: usize,
-    /// Largest JWKS document, in bytes (default 1 MiB).
+    /// Largest JWKS document, in bytes (default 1 MiB); also bounds every
+    /// fetched response (remote JWKS and discovery metadata).
     pub max_jwks_size: usize,
     /// Most keys read from one JWKS (default 100).
     pub max_jwks_keys: usize,

@@ -5,11 +5,14 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use crate::config::schema::{ConfigFile, Jwks, Limits, Mode, Provider};
 use crate::config::{ConfigError, ConfigErrorKind};
 use crate::decision::Challenge;
-use crate::keys::{KeySet, KeySource, ProviderKeys};
+use crate::keys::remote::{self, RemoteKeys, RemoteSettings, RemoteTarget};
+use crate::keys::{KeySet, KeySource, ProviderKeys, RemoteRegistry};
+use crate::log::Logger;
 use crate::rules::{RuleSet, RuleSpec};
 use crate::token::TokenSources;
 use crate::verify::algorithm::{Algorithm, AlgorithmSet};
@@ -27,8 +30,22 @@ pub(crate) struct RuntimeProvider {
     pub algorithms: AlgorithmSet,
     pub policy: ClaimPolicy,
     pub keys: ProviderKeys,
-    #[allow(dead_code)]
     pub source: KeySource,
+}
+
+/// What a build shares with the engine: the remote key caches (so a reload
+/// keeps fetched keys) and the logger for background fetch messages.
+pub(crate) struct BuildContext<'a> {
+    pub registry: &'a RemoteRegistry,
+    pub logger: &'a Arc<Logger>,
+}
+
+/// A remote key cache created by this build, and how long the build waits
+/// for its first key set.
+struct NewRemote {
+    keys: Arc<RemoteKeys>,
+    wait: Duration,
+    path: String,
 }
 
 /// An Entra-style issuer template: `prefix{tenantid}suffix`, matched against
@@ -58,15 +75,16 @@ const TENANT_PLACEHOLDER: &str = "{tenantid}";
 
 impl Compiled {
     /// Builds from a checked config; relative key files resolve against `base_dir`.
-    pub fn build(file: &ConfigFile, base_dir: Option<&Path>) -> Result<Compiled, ConfigError> {
+    pub fn build(file: &ConfigFile, base_dir: Option<&Path>, ctx: &BuildContext<'_>) -> Result<Compiled, ConfigError> {
         let mut warnings = file.load_warnings.clone();
+        let mut new_remotes = Vec::new();
         let auth = file.authentication.clone().unwrap_or_default();
         let mut providers = Vec::new();
         let mut by_issuer = HashMap::new();
         let mut templates = Vec::new();
         for (i, p) in auth.providers.iter().enumerate() {
             let path = format!("authentication.providers[{i}]");
-            let runtime = build_provider(p, &path, base_dir, &file.limits, &mut warnings)?;
+            let runtime = build_provider(p, &path, base_dir, &file.limits, ctx, &mut new_remotes, &mut warnings)?;
             match p.issuer.split_once(TENANT_PLACEHOLDER) {
                 Some((prefix, suffix)) => templates.push(IssuerTemplate {
                     prefix: prefix.to_owned(),
@@ -92,6 +110,7 @@ impl Compiled {
             column: e.column,
             message: e.message,
         })?;
+        wait_for_first_keys(&new_remotes, &mut warnings);
         Ok(Compiled {
             mode: auth.mode,
             sources: TokenSources::from_config(auth.token_source.as_deref()),
@@ -126,11 +145,31 @@ impl Compiled {
     }
 }
 
+/// Waits for the first key set of every remote cache this build created;
+/// their fetches run in parallel, so the waits overlap. A source that is
+/// down does not fail the load: it is a warning, and decisions are 503
+/// until its keys arrive.
+fn wait_for_first_keys(new_remotes: &[NewRemote], warnings: &mut Vec<String>) {
+    let start = Instant::now();
+    for remote in new_remotes {
+        let left = remote.wait.saturating_sub(start.elapsed());
+        if !remote.keys.wait_first(left) {
+            let detail = remote.keys.with_keys(|_| ()).err().unwrap_or_default();
+            warnings.push(format!(
+                "{}: {detail}; tokens of this provider are answered 503 `keys_unavailable` until keys load",
+                remote.path
+            ));
+        }
+    }
+}
+
 fn build_provider(
     p: &Provider,
     path: &str,
     base_dir: Option<&Path>,
     limits: &Limits,
+    ctx: &BuildContext<'_>,
+    new_remotes: &mut Vec<NewRemote>,
     warnings: &mut Vec<String>,
 ) -> Result<RuntimeProvider, ConfigError> {
     let algorithms = match &p.algorithms {
@@ -156,7 +195,11 @@ fn build_provider(
         max_lifetime: p.max_lifetime.map(|d| d.as_secs_f64()),
         typ: p.typ,
     };
-    let (source, keys) = load_keys(&p.jwks, path, base_dir, limits, algorithms, warnings)?;
+    let (source, keys) = if p.jwks.remote_url().is_some() || p.jwks.discovery == Some(true) {
+        remote_keys(p, path, base_dir, limits, ctx, new_remotes)?
+    } else {
+        load_keys(&p.jwks, path, base_dir, limits, algorithms, warnings)?
+    };
     Ok(RuntimeProvider {
         name: Arc::from(p.name.clone().unwrap_or_else(|| p.issuer.clone())),
         issuer: p.issuer.clone(),
@@ -190,16 +233,8 @@ fn load_keys(
             .map_err(|e| ConfigError::keys(format!("{jwks_path}.file"), e))?;
         let parsed = KeySet::from_json_bytes(&bytes, limits.max_jwks_size, limits.max_jwks_keys);
         (KeySource::File(file_path), parsed, "file")
-    } else if let Some(url) = &jwks.url {
-        return Ok((
-            KeySource::Url(url.clone()),
-            ProviderKeys::Unavailable(format!("keys from `{url}` are not fetched by this build")),
-        ));
     } else {
-        return Ok((
-            KeySource::Discovery,
-            ProviderKeys::Unavailable("keys through discovery are not fetched by this build".to_owned()),
-        ));
+        return Err(ConfigError::keys(&jwks_path, "no static key source (`inline` or `file`)"));
     };
     let field_path = format!("{jwks_path}.{field}");
     let (set, skipped) = parsed.map_err(|e| ConfigError::keys(&field_path, e.0))?;
@@ -216,6 +251,52 @@ fn load_keys(
         ));
     }
     Ok((source, ProviderKeys::Static(Arc::new(set))))
+}
+
+/// The remote settings of a provider's `jwks`, with defaults.
+fn remote_settings(p: &Provider, base_dir: Option<&Path>, limits: &Limits) -> RemoteSettings {
+    let jwks = &p.jwks;
+    let target = match jwks.remote_url() {
+        Some(url) => RemoteTarget::Jwks(url.to_owned()),
+        None => RemoteTarget::Discovery { issuer: p.issuer.clone() },
+    };
+    let mut s = RemoteSettings::new(target, limits.max_jwks_size, limits.max_jwks_keys);
+    s.allow_http = jwks.allow_http;
+    s.ca_file = jwks.ca_file.as_deref().map(|f| resolve(base_dir, f));
+    let get = |d: Option<crate::config::duration::ConfigDuration>, default: Duration| d.map(|d| d.0).unwrap_or(default);
+    s.fetch_timeout = get(jwks.fetch_timeout, s.fetch_timeout);
+    s.cache_duration = get(jwks.effective_cache_duration(), s.cache_duration);
+    s.min_cache_duration = get(jwks.min_cache_duration, remote::DEFAULT_MIN_CACHE_DURATION.min(s.cache_duration));
+    s.max_cache_duration = get(jwks.max_cache_duration, s.max_cache_duration).max(s.min_cache_duration);
+    s.max_staleness = get(jwks.max_staleness, s.max_staleness);
+    s.min_refetch_interval = get(jwks.min_refetch_interval, s.min_refetch_interval);
+    s
+}
+
+fn remote_keys(
+    p: &Provider,
+    path: &str,
+    base_dir: Option<&Path>,
+    limits: &Limits,
+    ctx: &BuildContext<'_>,
+    new_remotes: &mut Vec<NewRemote>,
+) -> Result<(KeySource, ProviderKeys), ConfigError> {
+    let settings = remote_settings(p, base_dir, limits);
+    let jwks_path = format!("{path}.jwks");
+    let (keys, created) = ctx.registry.get_or_create(&settings, ctx.logger).map_err(|e| {
+        let field = if p.jwks.ca_file.is_some() { format!("{jwks_path}.caFile") } else { jwks_path.clone() };
+        ConfigError::keys(field, e)
+    })?;
+    if created {
+        keys.start();
+        let wait = p.jwks.initial_fetch_timeout.map(|d| d.0).unwrap_or(remote::DEFAULT_INITIAL_FETCH_TIMEOUT);
+        new_remotes.push(NewRemote { keys: Arc::clone(&keys), wait, path: jwks_path });
+    }
+    let source = match &settings.target {
+        RemoteTarget::Jwks(url) => KeySource::Url(url.clone()),
+        RemoteTarget::Discovery { .. } => KeySource::Discovery,
+    };
+    Ok((source, ProviderKeys::Remote(keys)))
 }
 
 fn resolve(base_dir: Option<&Path>, file: &str) -> PathBuf {

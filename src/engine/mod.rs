@@ -14,6 +14,7 @@ use crate::config::schema::Mode;
 use crate::config::{load, ConfigError};
 use crate::decision::{Decision, Reason};
 use crate::identity::Identity;
+use crate::keys::{ProviderKeyStatus, RemoteRegistry};
 use crate::log::{LogLevel, LogSink, Logger};
 use crate::request::Request;
 use crate::rules::{Refusal, RuleInput};
@@ -21,16 +22,24 @@ use crate::token::json::parse_object;
 use crate::token::jws::{parse_compact, TokenError};
 use crate::token::Credential;
 use crate::verify::signature::verify_signature;
-use compiled::Compiled;
+use compiled::{BuildContext, Compiled};
 
 pub use compiled::DEFAULT_LEEWAY_SECS;
 
 /// An authorization engine built from one config. Share it freely: every
 /// method takes `&self`, and [`Engine::reload`] swaps the config atomically
 /// (requests in flight finish on the config they started with).
+///
+/// Remote keys (`jwks.url`, `jwks.discovery`) are fetched when the config
+/// loads and refreshed by one background thread per key source. A reload
+/// keeps the fetched keys of sources whose settings did not change. The
+/// threads end when the engine is dropped. A process forked after the
+/// engine was built (pre-fork servers) starts its own refresher the first
+/// time it uses the engine, so every worker keeps its keys fresh.
 pub struct Engine {
     current: ArcSwap<Compiled>,
     logger: Arc<Logger>,
+    remote: RemoteRegistry,
 }
 
 impl std::fmt::Debug for Engine {
@@ -43,9 +52,9 @@ fn now_unix() -> f64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs_f64()).unwrap_or(0.0)
 }
 
-fn compile_text(text: &str, base_dir: Option<&Path>) -> Result<Compiled, ConfigError> {
+fn compile_text(text: &str, base_dir: Option<&Path>, ctx: &BuildContext<'_>) -> Result<Compiled, ConfigError> {
     let file = load::parse_config(text)?;
-    Compiled::build(&file, base_dir)
+    Compiled::build(&file, base_dir, ctx)
 }
 
 fn read_config_file(path: &Path) -> Result<String, ConfigError> {
@@ -63,7 +72,10 @@ impl Engine {
     /// Builds an engine from config text, resolving relative key file paths
     /// against `base_dir`.
     pub fn with_base_dir(config: &str, base_dir: Option<&Path>) -> Result<Engine, ConfigError> {
-        Ok(Engine { current: ArcSwap::from_pointee(compile_text(config, base_dir)?), logger: Arc::default() })
+        let logger: Arc<Logger> = Arc::default();
+        let remote = RemoteRegistry::default();
+        let compiled = compile_text(config, base_dir, &BuildContext { registry: &remote, logger: &logger })?;
+        Ok(Engine { current: ArcSwap::from_pointee(compiled), logger, remote })
     }
 
     /// Builds an engine from a config file; relative key files resolve
@@ -80,7 +92,8 @@ impl Engine {
 
     /// Like [`Engine::reload`], resolving relative key files against `base_dir`.
     pub fn reload_with_base_dir(&self, config: &str, base_dir: Option<&Path>) -> Result<(), ConfigError> {
-        let compiled = match compile_text(config, base_dir) {
+        let ctx = BuildContext { registry: &self.remote, logger: &self.logger };
+        let compiled = match compile_text(config, base_dir, &ctx) {
             Ok(c) => c,
             Err(e) => {
                 self.logger.log(LogLevel::Error, &format!("reload failed, the running config stays: {e}"));
@@ -115,6 +128,13 @@ impl Engine {
     /// Warnings from the last successful load (skipped keys, ...).
     pub fn warnings(&self) -> Vec<String> {
         self.current.load().warnings.clone()
+    }
+
+    /// Per provider of the current config: where its keys come from, whether
+    /// they are usable now (and why not), how many, when they were last
+    /// fetched, the last fetch error, and fetch counters.
+    pub fn key_status(&self) -> Vec<ProviderKeyStatus> {
+        self.current.load().providers.iter().map(|p| p.keys.status(&p.name, &p.source)).collect()
     }
 
     /// Decides one request at the current time.
@@ -233,10 +253,26 @@ impl Compiled {
         let provider = self
             .provider_for(iss, tid)
             .ok_or_else(|| TokenError::new(Reason::UnknownIssuer, format!("no provider has issuer `{iss}`")))?;
-        provider
-            .keys
-            .with_keys(|keys| verify_signature(&jws, keys, provider.algorithms))
-            .map_err(|why| TokenError::new(Reason::KeysUnavailable, format!("provider `{}`: {why}", provider.name)))??;
+        let unavailable =
+            |why: String| TokenError::new(Reason::KeysUnavailable, format!("provider `{}`: {why}", provider.name));
+        let kid = jws.header.kid.as_deref();
+        // Besides the verdict, say whether the key set lacks the token's
+        // `kid`: only then may a refetch help (key rotation).
+        let check = |keys: &crate::keys::KeySet| {
+            let verdict = verify_signature(&jws, keys, provider.algorithms);
+            let unknown_kid = verdict.is_err() && kid.is_some_and(|k| !keys.has_kid(k));
+            (verdict, unknown_kid)
+        };
+        let (verdict, unknown_kid) = provider.keys.with_keys(check).map_err(unavailable)?;
+        match (verdict, kid) {
+            (Err(e), Some(kid)) if unknown_kid && e.reason == Reason::UnknownKey => {
+                if !provider.keys.refetch_for_unknown_kid(kid) {
+                    return Err(e);
+                }
+                provider.keys.with_keys(check).map_err(unavailable)?.0?;
+            }
+            (verdict, _) => verdict?,
+        }
         provider.policy.check(&claims, jws.header.typ.as_deref(), now)?;
 
         let subject = claims.get("sub").and_then(serde_json::Value::as_str).map(str::to_owned);

@@ -1,11 +1,13 @@
 //! Verification keys: JWKs parsed once into ready-to-use keys, key sets, and
-//! where a provider's key set comes from.
+//! where a provider's key set comes from (inline, a file, or fetched).
 
 pub mod jwk;
 pub mod keyset;
+pub mod remote;
 mod roca;
 pub mod source;
 
 pub use jwk::VerifyingKey;
 pub use keyset::{KeyChoiceError, KeySet, KeySetError};
+pub use remote::{ProviderKeyStatus, RemoteRegistry};
 pub use source::{KeySource, ProviderKeys};

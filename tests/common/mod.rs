@@ -1,6 +1,8 @@
 //! Shared test support: development keys, token minting, and configs.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
+pub mod keyserver;
+
 use std::sync::LazyLock;
 
 use claimcheck::dev::DevKey;
