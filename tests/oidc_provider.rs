@@ -132,6 +132,18 @@ fn client_credentials_tokens_from_oidc_provider_validate_through_discovery_and_r
     assert_eq!(status.jwks_uri.as_deref(), Some(format!("{}/jwks", server.issuer).as_str()));
     assert_eq!(status.kids, vec!["signing-key-1".to_owned()]);
 
+    // A rule on a scope the client's token lacks: 403 insufficient_scope.
+    let scoped = Engine::new(&format!(
+        "{config}authorization:\n  rules:\n    - require: '\"mcp:write\" in auth.scopes'\n"
+    ))
+    .expect("config with a scope rule loads");
+    let d = bearer(&scoped, &first);
+    assert_eq!((d.status, d.reason.as_str()), (403, "required_rule_failed"), "{d:#?}");
+    assert_eq!(
+        d.www_authenticate.as_deref(),
+        Some("Bearer realm=\"claimcheck\", error=\"insufficient_scope\", scope=\"mcp:write\"")
+    );
+
     // The provider restarts with a new signing key (same issuer and port).
     let port = server.port;
     drop(server);
@@ -142,6 +154,10 @@ fn client_credentials_tokens_from_oidc_provider_validate_through_discovery_and_r
     let status = engine.key_status().remove(0);
     assert_eq!(status.kids, vec!["signing-key-2".to_owned()]);
     assert_eq!(status.unknown_kid_refetches, 1);
+    // The scope rule's engine also picks up the new key, and the new token
+    // carries mcp:write.
+    let d = bearer(&scoped, &second);
+    assert!(d.allowed, "{d:#?}");
 
     // The old key is gone from the JWKS: its tokens no longer validate.
     let d = bearer(&engine, &first);
