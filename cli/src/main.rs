@@ -6,6 +6,8 @@
 mod check;
 mod common;
 mod decode;
+mod demo;
+mod devissuer;
 mod eval;
 mod mint;
 mod schema;
@@ -33,6 +35,8 @@ enum Command {
     Decode(decode::DecodeArgs),
     Mint(mint::MintArgs),
     Schema(schema::SchemaArgs),
+    DevIssuer(devissuer::DevIssuerArgs),
+    Demo(demo::DemoArgs),
 }
 
 use common::EXIT_USAGE;
@@ -53,5 +57,7 @@ fn main() -> ExitCode {
         Command::Decode(args) => decode::run(args),
         Command::Mint(args) => mint::run(args),
         Command::Schema(args) => schema::run(args),
+        Command::DevIssuer(args) => devissuer::run(args),
+        Command::Demo(args) => demo::run(args),
     }
 }
