@@ -2,8 +2,15 @@
 //! top-level variable the first time a rule reads it, and only the parts the
 //! rule set reads (see [`Needs`]). Strings are borrowed from the identity and
 //! the request, never copied.
+//!
+//! The cel crate asks for a qualified name (`auth.claims.groups`) before its
+//! prefixes, so common paths are answered directly (one claim converted and
+//! cached, no `auth` or claims map built), and the rewritten
+//! `"x" in <claim or scopes>` tests (see `compile::rewrite_in`) are answered
+//! from the identity without converting the list. Whatever is not answered
+//! falls back to the maps, so values and errors are those of the maps.
 
-use super::compile::{Needs, Want};
+use super::compile::{Haystack, Needs, Want, IN_KNOWN, IN_VALUE, MAX_CLAIM_SLOTS};
 use super::environment::HOST_VARIABLES;
 use super::RuleInput;
 use crate::identity::Identity;
@@ -15,7 +22,11 @@ use cel::common::value::{CowVal, Val};
 use cel::context::VariableResolver;
 use std::borrow::Cow;
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::OnceLock;
+
+/// `in_checks` whose answers one request caches.
+const IN_CACHED: usize = 8;
 
 /// JSON nesting converted before the rest is replaced by `null`: claims
 /// are depth-limited when a token is parsed; this keeps conversion bounded
@@ -30,12 +41,25 @@ pub(crate) struct Activation<'r> {
     request: &'r Request<'r>,
     now: f64,
     needs: &'r Needs,
-    jwt: OnceLock<BoxVal<'r>>,
+    /// The claims map (`jwt`, and `auth.claims` when read as a whole).
+    claims: OnceLock<BoxVal<'r>>,
+    /// Claims read by path, by their index in `needs.claim_slots`; `None`
+    /// when the token lacks the claim.
+    claim_cache: [OnceLock<Option<BoxVal<'r>>>; MAX_CLAIM_SLOTS],
+    scopes: OnceLock<BoxVal<'r>>,
+    headers: OnceLock<BoxVal<'r>>,
     auth: OnceLock<BoxVal<'r>>,
     request_val: OnceLock<BoxVal<'r>>,
     source: OnceLock<BoxVal<'r>>,
     now_val: OnceLock<BoxVal<'r>>,
     host: [OnceLock<Option<BoxVal<'r>>>; HOST_VARIABLES.len()],
+    yes: CelBool,
+    no: CelBool,
+    /// The first [`IN_CACHED`] `in_checks` answered: 0 not yet, 1 unknown,
+    /// 2 false, 3 true (each is asked for twice: known, then value).
+    in_cache: [AtomicU8; IN_CACHED],
+    /// `request.method`, `.path` and `.host`, borrowed, for direct reads.
+    fields: [CelString<'r>; 3],
 }
 
 impl<'r> Activation<'r> {
@@ -46,12 +70,23 @@ impl<'r> Activation<'r> {
             request: shorten(input.request),
             now: input.now,
             needs,
-            jwt: OnceLock::new(),
+            claims: OnceLock::new(),
+            claim_cache: std::array::from_fn(|_| OnceLock::new()),
+            scopes: OnceLock::new(),
+            headers: OnceLock::new(),
             auth: OnceLock::new(),
             request_val: OnceLock::new(),
             source: OnceLock::new(),
             now_val: OnceLock::new(),
             host: std::array::from_fn(|_| OnceLock::new()),
+            yes: CelBool::from(true),
+            no: CelBool::from(false),
+            in_cache: std::array::from_fn(|_| AtomicU8::new(0)),
+            fields: [
+                CelString::from(input.request.method),
+                CelString::from(input.request.path),
+                CelString::from(input.request.host),
+            ],
         }
     }
 
@@ -95,12 +130,7 @@ impl<'r> Activation<'r> {
             map.insert(CelMapKey::from("provider"), Box::new(CelString::from(&*id.provider)));
         }
         if want.wants("scopes") {
-            let list: Vec<BoxVal<'r>> = id
-                .scopes
-                .iter()
-                .map(|s| Box::new(CelString::from(s.as_str())) as BoxVal<'r>)
-                .collect();
-            map.insert(CelMapKey::from("scopes"), Box::new(CelList::from(list)));
+            map.insert(CelMapKey::from("scopes"), build_scopes(id));
         }
         Box::new(CelMap::from(map))
     }
@@ -193,16 +223,146 @@ fn shorten<'r>(r: &'r Request<'_>) -> &'r Request<'r> {
     r
 }
 
+impl<'r> Activation<'r> {
+    /// The claims map, built once per request.
+    fn claims_map(&self) -> &(dyn Val + 'r) {
+        self.claims
+            .get_or_init(|| match self.identity {
+                Some(id) => self.build_claims(id),
+                None => Box::new(CelNull),
+            })
+            .as_ref()
+    }
+
+    /// `jwt.<name>` or `auth.claims.<name>` read directly: the one claim,
+    /// converted once per request. `None` (so the path is resolved through
+    /// the maps, with their errors) when unauthenticated, when the claim is
+    /// missing, when `name` has a dot, or when it is not a cached claim.
+    fn claim(&self, name: &str) -> Option<&(dyn Val + 'r)> {
+        // `jwt.a.b` is asked for as a whole first: `a.b` is then not a claim
+        // name but a claim and a field of it, left to the maps.
+        if name.contains('.') {
+            return None;
+        }
+        let id = self.identity?;
+        let slot = self.needs.claim_slots.iter().position(|s| s == name)?;
+        self.claim_cache
+            .get(slot)?
+            .get_or_init(|| id.claims.get(name).map(|v| json_to_val(v, 0)))
+            .as_deref()
+    }
+
+    /// `auth.<rest>` read directly, for the fields `auth` has; else `None`.
+    fn auth_path<'b>(&'b self, rest: &str) -> Option<CowVal<'b, 'b>> {
+        let id = self.identity?;
+        let owned = |v: CelString<'r>| Some(CowVal::Owned(Box::new(v) as BoxVal<'b>));
+        match rest {
+            "claims" => Some(CowVal::Borrowed(self.claims_map())),
+            "issuer" => owned(CelString::from(id.issuer.as_str())),
+            "provider" => owned(CelString::from(&*id.provider)),
+            "subject" => match &id.subject {
+                Some(s) => owned(CelString::from(s.as_str())),
+                None => Some(CowVal::Owned(Box::new(CelNull))),
+            },
+            "scopes" => Some(CowVal::Borrowed(self.scopes.get_or_init(|| build_scopes(id)).as_ref())),
+            _ => rest.strip_prefix("claims.").and_then(|c| self.claim(c)).map(CowVal::Borrowed),
+        }
+    }
+
+    /// `needs.in_checks[n]` answered from the identity: `None` when it
+    /// cannot be (unauthenticated, the claim missing or not a list), and the
+    /// original `"x" in <path>` must run instead.
+    fn in_check(&self, n: &str) -> Option<bool> {
+        let n = n.parse::<usize>().ok()?;
+        let Some(cached) = self.in_cache.get(n) else {
+            return self.compute_in_check(n);
+        };
+        match cached.load(Ordering::Relaxed) {
+            1 => None,
+            2 => Some(false),
+            3 => Some(true),
+            _ => {
+                let answer = self.compute_in_check(n);
+                cached.store(answer.map_or(1, |b| 2 + u8::from(b)), Ordering::Relaxed);
+                answer
+            }
+        }
+    }
+
+    fn compute_in_check(&self, n: usize) -> Option<bool> {
+        let (haystack, needle) = self.needs.in_checks.get(n)?;
+        let id = self.identity?;
+        match haystack {
+            Haystack::Scopes => Some(id.scopes.iter().any(|s| s == needle)),
+            Haystack::Claim(claim) => match id.claims.get(claim.as_str())? {
+                // as CEL's `in` over the converted list: only a string
+                // element equals a string
+                serde_json::Value::Array(items) => Some(items.iter().any(|v| v.as_str() == Some(needle.as_str()))),
+                _ => None,
+            },
+        }
+    }
+
+    fn bool_val(&self, b: bool) -> &CelBool {
+        if b {
+            &self.yes
+        } else {
+            &self.no
+        }
+    }
+
+    /// Whether the host supplied attributes under `root`, which merge into
+    /// (and may replace) the engine's fields of that variable.
+    fn has_attributes(&self, root: &str) -> bool {
+        self.request.attributes.iter().any(|a| {
+            a.name.strip_prefix(root).is_some_and(|r| r.is_empty() || r.starts_with('.'))
+        })
+    }
+
+    /// `request.<field>` read directly, when no attribute merges into it.
+    fn request_path<'b>(&'b self, field: &str) -> Option<CowVal<'b, 'b>> {
+        let [method, path, host] = &self.fields;
+        let value: &'b (dyn Val + 'b) = match field {
+            "method" => method,
+            "path" => path,
+            "host" => host,
+            "headers" if !self.has_attributes("request") => {
+                return Some(CowVal::Borrowed(self.headers.get_or_init(|| self.build_headers()).as_ref()));
+            }
+            _ => return None,
+        };
+        if self.has_attributes("request") {
+            return None;
+        }
+        Some(CowVal::Borrowed(value))
+    }
+}
+
 impl VariableResolver for Activation<'_> {
     fn resolve<'b>(&'b self, variable: &str) -> Option<CowVal<'b, 'b>> {
+        if let Some(n) = variable.strip_prefix(IN_KNOWN) {
+            return Some(CowVal::Borrowed(self.bool_val(self.in_check(n).is_some())));
+        }
+        if let Some(n) = variable.strip_prefix(IN_VALUE) {
+            return Some(CowVal::Borrowed(self.bool_val(self.in_check(n).unwrap_or(false))));
+        }
+        // A qualified name (`auth.claims.groups`) is asked for before its
+        // prefixes: answer the common paths directly, without building the
+        // maps above them. `None` falls back to the prefixes, which build
+        // them, so errors and edge cases are those of the maps.
+        if let Some((root, rest)) = variable.split_once('.') {
+            return match root {
+                "jwt" => self.claim(rest).map(CowVal::Borrowed),
+                "auth" => self.auth_path(rest),
+                "request" => self.request_path(rest),
+                "source" if rest == "address" && !self.has_attributes("source") => {
+                    Some(CowVal::Owned(Box::new(CelString::from(self.request.source_address))))
+                }
+                _ => None,
+            };
+        }
         let v: &'b (dyn Val + 'b) = match variable {
-            "jwt" => self
-                .jwt
-                .get_or_init(|| match self.identity {
-                    Some(id) => self.build_claims(id),
-                    None => Box::new(CelNull),
-                })
-                .as_ref(),
+            "jwt" => self.claims_map(),
             "auth" => self.auth.get_or_init(|| self.build_auth()).as_ref(),
             "request" => self.request_val.get_or_init(|| self.build_request()).as_ref(),
             "source" => self.source.get_or_init(|| self.build_source()).as_ref(),
@@ -214,6 +374,16 @@ impl VariableResolver for Activation<'_> {
         };
         Some(CowVal::Borrowed(v))
     }
+}
+
+/// `auth.scopes`: the granted scopes as a list of strings.
+fn build_scopes(id: &Identity) -> BoxVal<'_> {
+    let list: Vec<BoxVal<'_>> = id
+        .scopes
+        .iter()
+        .map(|s| Box::new(CelString::from(s.as_str())) as BoxVal<'_>)
+        .collect();
+    Box::new(CelList::from(list))
 }
 
 /// `now` as a CEL timestamp (UTC); an out-of-range time is `null`, so a rule

@@ -71,7 +71,36 @@ pub(crate) struct Needs {
     pub request_fields: Want,
     /// Headers read (lower-cased names).
     pub headers: Want,
+    /// Claims read by name through a path (`jwt.x`, `auth.claims.x`), even
+    /// when all claims are also read whole: the activation answers such a
+    /// path directly, converting and caching only that claim.
+    pub claim_paths: BTreeSet<String>,
+    /// The first [`MAX_CLAIM_SLOTS`] of `claim_paths`: the claims the
+    /// activation caches per request, by index.
+    pub claim_slots: Vec<String>,
+    /// The `"literal" in <path>` tests rewritten to [`IN_KNOWN`] and
+    /// [`IN_VALUE`] (see [`rewrite_in`]), by index: where, and what.
+    pub in_checks: Vec<(Haystack, String)>,
 }
+
+/// What a rewritten `"x" in <path>` looks in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Haystack {
+    /// `jwt.<claim>` or `auth.claims.<claim>`.
+    Claim(String),
+    /// `auth.scopes`.
+    Scopes,
+}
+
+/// Internal variable `@cc_in?<n>`: whether `in_checks[n]` can be answered
+/// from the identity directly (a bool).
+pub(crate) const IN_KNOWN: &str = "@cc_in?";
+/// Internal variable `@cc_in=<n>`: the answer, when known (a bool).
+pub(crate) const IN_VALUE: &str = "@cc_in=";
+
+/// Claims read by path that one request caches (more are read through the
+/// claims map).
+pub(crate) const MAX_CLAIM_SLOTS: usize = 8;
 
 /// One compiled rule.
 #[derive(Debug)]
@@ -110,11 +139,17 @@ pub(crate) fn on_compile_thread<T: Send + 'static>(
 
 /// Compiles `rules`, which may name the `known` top-level variables. Must run
 /// on a thread with a large stack ([`on_compile_thread`]).
+///
+/// With `check_names` off (the conformance runner's unchecked mode, as
+/// cel-spec's `disable_check`), unknown variables and functions are left to
+/// be run-time errors instead of refusing the rule.
 pub(crate) fn compile_rules(
     rules: &[RuleSpec],
     limits: &RuleLimits,
     known: &[&str],
     depth_cap: usize,
+    check_names: bool,
+    fast_paths: bool,
 ) -> Result<Compiled, RuleError> {
     if rules.len() > limits.max_rules {
         return Err(RuleError {
@@ -149,6 +184,8 @@ pub(crate) fn compile_rules(
 
         let mut walker = Walker {
             known,
+            check_names,
+            env: &env,
             probe: &mut probe,
             probed: &mut probed,
             needs: &mut needs,
@@ -189,8 +226,19 @@ pub(crate) fn compile_rules(
                 format!("rule is too large: {nodes} syntax nodes after macro expansion exceed the limit of {max_nodes}"),
             ));
         }
+        if fast_paths {
+            // only where the extra level stays within the depth limit
+            let mut fast = expr.clone();
+            let mut checks = needs.in_checks.clone();
+            rewrite_in(&mut fast, &mut next_id, &mut Vec::new(), &mut checks);
+            if measure(&fast).0 <= max_depth {
+                expr = fast;
+                needs.in_checks = checks;
+            }
+        }
         out.push(CompiledRule { kind: spec.kind, expr, scopes });
     }
+    needs.claim_slots = needs.claim_paths.iter().take(MAX_CLAIM_SLOTS).cloned().collect();
     let root = build_root(env, Arc::new(regexes), limits.max_comprehension_size)
         .map_err(|m| RuleError { index: 0, column: None, message: m })?;
     Ok(Compiled { rules: out, needs, root })
@@ -226,6 +274,10 @@ fn column_for(info: &SourceInfo, text: &str, id: u64) -> Option<usize> {
 /// what each variable path reads is recorded in [`Needs`].
 struct Walker<'a> {
     known: &'a [&'a str],
+    /// Whether unknown variables and functions are load errors.
+    check_names: bool,
+    /// For the type names it declares (`google.protobuf.Timestamp`).
+    env: &'a Env,
     probe: &'a mut Context<'static, 'static>,
     probed: &'a mut HashMap<String, bool>,
     needs: &'a mut Needs,
@@ -304,7 +356,7 @@ impl Walker<'_> {
                 }
             }
         }
-        if is_user_function_name(&call.func_name) && !self.function_exists(&call.func_name) {
+        if self.check_names && is_user_function_name(&call.func_name) && !self.function_exists(&call.func_name) {
             self.fail(id, format!("unknown function `{}`", call.func_name));
             return;
         }
@@ -344,7 +396,17 @@ impl Walker<'_> {
             return true;
         }
         let qualified_known = self.known.iter().any(|k| k.strip_prefix(root).is_some_and(|r| r.starts_with('.')));
-        if !self.known.contains(&root) && !TYPE_NAMES.contains(&root) && !qualified_known {
+        // a qualified type name, such as `google.protobuf.Timestamp`
+        let type_name = || {
+            !path.is_empty()
+                && qualified(e).is_some_and(|segments| self.env.types().find_type(&segments.join(".")).is_some())
+        };
+        if self.check_names
+            && !self.known.contains(&root)
+            && !TYPE_NAMES.contains(&root)
+            && !qualified_known
+            && !type_name()
+        {
             let mut message = format!("unknown variable `{root}`");
             if let Some(s) = suggest(root, self.known) {
                 message.push_str(&format!("; did you mean `{s}`?"));
@@ -355,7 +417,10 @@ impl Walker<'_> {
         let n = &mut *self.needs;
         match (root, path.as_slice()) {
             ("jwt", []) => n.claims = Want::All,
-            ("jwt", [claim, ..]) => n.claims.add(claim),
+            ("jwt", [claim, ..]) => {
+                n.claims.add(claim);
+                n.claim_paths.insert((*claim).to_owned());
+            }
             ("auth", []) => {
                 n.auth_fields = Want::All;
                 n.claims = Want::All;
@@ -367,6 +432,7 @@ impl Walker<'_> {
             ("auth", ["claims", claim, ..]) => {
                 n.auth_fields.add("claims");
                 n.claims.add(claim);
+                n.claim_paths.insert((*claim).to_owned());
             }
             ("auth", [field, ..]) => n.auth_fields.add(field),
             ("request", []) => {
@@ -635,4 +701,103 @@ fn rewrite(
         Expr::Ident(_) | Expr::Literal(_) | Expr::Unspecified => {}
     }
     Ok(())
+}
+
+/// Rewrites `"x" in jwt.c`, `"x" in auth.claims.c` and `"x" in auth.scopes`
+/// (outside comprehensions that bind the root) to
+/// `@cc_in?n ? @cc_in=n : ("x" in <path>)`: the activation answers from the
+/// identity without converting the list when it can (the list is there and
+/// is a list), and otherwise the original test runs, with its errors.
+fn rewrite_in(e: &mut IdedExpr, next_id: &mut u64, bound: &mut Vec<String>, checks: &mut Vec<(Haystack, String)>) {
+    if let Some(check) = in_check(e, bound) {
+        let n = match checks.iter().position(|c| *c == check) {
+            Some(n) => n,
+            None => {
+                checks.push(check);
+                checks.len() - 1
+            }
+        };
+        let mut ident = |prefix: &str| {
+            *next_id += 1;
+            IdedExpr { id: *next_id, expr: Expr::Ident(format!("{prefix}{n}")) }
+        };
+        let (known, value) = (ident(IN_KNOWN), ident(IN_VALUE));
+        let original = std::mem::take(e);
+        *next_id += 1;
+        *e = IdedExpr {
+            id: *next_id,
+            expr: Expr::Call(CallExpr {
+                func_name: cel::common::ast::operators::CONDITIONAL.into(),
+                target: None,
+                args: vec![known, value, original],
+            }),
+        };
+        return;
+    }
+    match &mut e.expr {
+        Expr::Comprehension(c) => {
+            let mark = bound.len();
+            bound.push(c.iter_var.clone());
+            bound.extend(c.iter_var2.clone());
+            bound.push(c.accu_var.clone());
+            for part in [&mut c.iter_range, &mut c.accu_init, &mut c.loop_cond, &mut c.loop_step, &mut c.result] {
+                rewrite_in(part, next_id, bound, checks);
+            }
+            bound.truncate(mark);
+        }
+        Expr::Call(call) => {
+            if let Some(t) = call.target.as_deref_mut() {
+                rewrite_in(t, next_id, bound, checks);
+            }
+            for a in &mut call.args {
+                rewrite_in(a, next_id, bound, checks);
+            }
+        }
+        Expr::Select(s) => rewrite_in(&mut s.operand, next_id, bound, checks),
+        Expr::List(l) => {
+            for x in &mut l.elements {
+                rewrite_in(x, next_id, bound, checks);
+            }
+        }
+        Expr::Map(m) => {
+            for en in &mut m.entries {
+                match &mut en.expr {
+                    EntryExpr::MapEntry(me) => {
+                        rewrite_in(&mut me.key, next_id, bound, checks);
+                        rewrite_in(&mut me.value, next_id, bound, checks);
+                    }
+                    EntryExpr::StructField(f) => rewrite_in(&mut f.value, next_id, bound, checks),
+                }
+            }
+        }
+        Expr::Struct(s) => {
+            for en in &mut s.entries {
+                if let EntryExpr::StructField(f) = &mut en.expr {
+                    rewrite_in(&mut f.value, next_id, bound, checks);
+                }
+            }
+        }
+        Expr::Ident(_) | Expr::Literal(_) | Expr::Unspecified => {}
+    }
+}
+
+/// The check `e` makes, when it is `"literal" in <claim or scopes path>`.
+fn in_check(e: &IdedExpr, bound: &[String]) -> Option<(Haystack, String)> {
+    let Expr::Call(call) = &e.expr else { return None };
+    if call.func_name != cel::common::ast::operators::IN || call.target.is_some() {
+        return None;
+    }
+    let [IdedExpr { expr: Expr::Literal(LiteralValue::String(needle)), .. }, path] = call.args.as_slice() else {
+        return None;
+    };
+    let segments = qualified(path)?;
+    if segments.first().is_some_and(|root| bound.iter().any(|b| b == root)) {
+        return None;
+    }
+    let haystack = match segments.as_slice() {
+        ["jwt", claim] | ["auth", "claims", claim] if !claim.contains('.') => Haystack::Claim((*claim).to_owned()),
+        ["auth", "scopes"] => Haystack::Scopes,
+        _ => return None,
+    };
+    Some((haystack, needle.inner().to_owned()))
 }

@@ -10,12 +10,18 @@ use cel::common::value::Val;
 use cel::Value;
 use serde_json::Value as Json;
 
-fn compile_one(expr: &str, names: Vec<String>, limits: &RuleLimits, depth_cap: usize) -> Result<Compiled, String> {
+fn compile_one(
+    expr: &str,
+    names: Vec<String>,
+    limits: &RuleLimits,
+    depth_cap: usize,
+    check_names: bool,
+) -> Result<Compiled, String> {
     let spec = vec![RuleSpec { kind: RuleKind::Allow, expr: expr.to_owned() }];
     let limits = limits.clone();
     on_compile_thread(move || {
         let known: Vec<&str> = names.iter().map(String::as_str).collect();
-        compile_rules(&spec, &limits, &known, depth_cap)
+        compile_rules(&spec, &limits, &known, depth_cap, check_names, false)
     })
     .map_err(|e: RuleError| match e.column {
         Some(c) => format!("column {c}: {}", e.message),
@@ -31,7 +37,7 @@ pub fn eval_expression(
     vars: &serde_json::Map<String, Json>,
     limits: &RuleLimits,
 ) -> Result<Json, String> {
-    let compiled = compile_one(expr, vars.keys().cloned().collect(), limits, HARD_MAX_DEPTH)?;
+    let compiled = compile_one(expr, vars.keys().cloned().collect(), limits, HARD_MAX_DEPTH, true)?;
     let mut ctx = compiled.root.new_inner_scope();
     for (k, v) in vars {
         ctx.add_variable_as_val(k.clone(), json_to_val(v, 0));
@@ -124,8 +130,22 @@ pub mod conformance {
         limits: &RuleLimits,
         depth_cap: usize,
     ) -> Result<Value, String> {
+        eval_values_with(expr, vars, limits, depth_cap, true)
+    }
+
+    /// As [`eval_values`]; with `check_names` off, as for a cel-spec test
+    /// marked `disable_check`, unknown variables and functions are run-time
+    /// errors rather than compile errors (everything else is checked).
+    pub fn eval_values_with(
+        expr: &str,
+        vars: Vec<(String, Value)>,
+        limits: &RuleLimits,
+        depth_cap: usize,
+        check_names: bool,
+    ) -> Result<Value, String> {
         let names = vars.iter().map(|(k, _)| k.clone()).collect();
-        let compiled = compile_one(expr, names, limits, depth_cap).map_err(|e| format!("compile: {e}"))?;
+        let compiled =
+            compile_one(expr, names, limits, depth_cap, check_names).map_err(|e| format!("compile: {e}"))?;
         let mut ctx = compiled.root.new_inner_scope();
         for (k, v) in vars {
             let v: Box<dyn Val> = v.try_into().map_err(|e| format!("binding `{k}`: {e:?}"))?;

@@ -171,7 +171,7 @@ impl RuleSet {
             .copied()
             .collect();
         let compiled = compile::on_compile_thread(move || {
-            compile::compile_rules(&owned, &lim, &known, compile::HARD_MAX_DEPTH)
+            compile::compile_rules(&owned, &lim, &known, compile::HARD_MAX_DEPTH, true, true)
         })?;
         Ok(RuleSet {
             deny: evaluate::indexes_of(&compiled.rules, RuleKind::Deny),

@@ -301,3 +301,97 @@ fn eval_expression_returns_json() {
     assert!(eval_expression("nope", vars, &l).unwrap_err().contains("unknown variable `nope`"));
     assert!(eval_expression("1 / 0", vars, &l).is_err());
 }
+
+#[test]
+fn direct_paths_match_the_maps() {
+    let id = okta();
+    let t = |expr: &str, id: Option<&Identity>| eval(&rules(&[(Allow, expr)]), id);
+    for expr in [
+        r#""AI-Users" in auth.claims.groups"#,
+        r#""AI-Users" in jwt.groups"#,
+        "auth.claims.groups == jwt.groups",
+        "auth.claims == jwt",
+        "has(auth.claims.groups) && !has(auth.claims.nope)",
+        "auth.claims.groups.size() == 8 && jwt.ver == 1",
+        r#"auth.issuer == "https://dev.okta.com/oauth2/default" && auth.subject == "alice@example.com""#,
+        r#"auth.provider == "okta" && "mcp:read" in auth.scopes && auth.scopes == auth["scopes"]"#,
+        r#"request.method == "GET" && request.path == "/mcp" && request.host == "api.example.com""#,
+        r#"request.headers == {} && source.address == """#,
+        r#"[{"claims": {"groups": ["x"]}}].exists(auth, "x" in auth.claims.groups)"#,
+        r#"cel.bind(jwt, {"groups": ["y"]}, "y" in jwt.groups)"#,
+        "jwt.groups.exists(g, g in auth.claims.groups)",
+    ] {
+        let o = t(expr, Some(&id));
+        assert_eq!((o.refusal, o.errored), (None, false), "{expr}: {o:?}");
+    }
+    // missing claims and a missing identity error as through the maps
+    for expr in [r#""a" in auth.claims.nope"#, "jwt.nope == 1", "jwt.sub.nope == 1"] {
+        let o = t(expr, Some(&id));
+        assert_eq!(o.refusal, Some(Refusal::NoRuleAllowed), "{expr}");
+        assert!(o.detail.is_some(), "{expr}: {o:?}");
+    }
+    for expr in [r#""a" in auth.claims.groups"#, "jwt.groups == []", "auth.issuer == ''"] {
+        let o = t(expr, None);
+        assert_eq!(o.refusal, Some(Refusal::NoRuleAllowed), "{expr}");
+        assert!(o.detail.is_some(), "{expr}: {o:?}");
+    }
+    // attributes merged into `request` and `source` win over direct reads
+    let attrs = [
+        Attribute { name: "request.method", value: AttributeValue::Str("PUT") },
+        Attribute { name: "source.address", value: AttributeValue::Str("10.0.0.1") },
+    ];
+    let req = Request { method: "GET", attributes: &attrs, ..Request::default() };
+    let set = rules(&[(Allow, r#"request.method == "PUT" && source.address == "10.0.0.1""#)]);
+    let o = set.evaluate(&RuleInput { identity: Some(&id), request: &req, now: 0.0 });
+    assert_eq!(o.refusal, None, "{o:?}");
+}
+
+#[test]
+fn dotted_claim_names_are_not_paths() {
+    let id = identity(json!({"a.b": "dotted", "a": {"b": "nested"}}));
+    let set = rules(&[(Allow, r#"jwt["a.b"] == "dotted" && jwt.a.b == "nested" && auth.claims.a.b == "nested""#)]);
+    assert_eq!(eval(&set, Some(&id)).refusal, None, "{:?}", eval(&set, Some(&id)));
+}
+
+#[test]
+fn well_known_type_names_load() {
+    let set = rules(&[(Allow, "type(now) == google.protobuf.Timestamp && type(duration('1s')) == google.protobuf.Duration")]);
+    assert_eq!(eval(&set, None).refusal, None);
+    assert!(load_err("google.protobuf.Nope == 1").message.contains("unknown variable `google`"));
+}
+
+#[test]
+fn literal_in_claim_paths_match_the_lists() {
+    let id = identity(json!({
+        "groups": ["a", "b"], "nums": [1, "1", 2.0, null, ["a"]], "obj": {"k": 1}, "s": "abc", "sub": "x",
+        "scp": "read write"
+    }));
+    let cases = [
+        (r#""a" in jwt.groups"#, "ok"),
+        (r#""b" in auth.claims.groups"#, "ok"),
+        (r#""c" in jwt.groups"#, "no"),
+        (r#"!("c" in jwt.groups) && !("c" in auth.claims.groups)"#, "ok"),
+        (r#""1" in jwt.nums && !("2" in jwt.nums) && !("a" in jwt.nums)"#, "ok"),
+        (r#""k" in jwt.obj && !("j" in auth.claims.obj)"#, "ok"),
+        (r#""a" in jwt.s"#, "err"),
+        (r#""a" in jwt.missing"#, "err"),
+        (r#""read" in auth.scopes && !("admin" in auth.scopes)"#, "ok"),
+        (r#"[{"groups": ["z"]}].exists(jwt, "z" in jwt.groups)"#, "ok"),
+        (r#"cel.bind(auth, {"scopes": ["q"]}, "q" in auth.scopes)"#, "ok"),
+        (r#"["a", "b"].all(g, g in jwt.groups) && "a" in jwt.groups"#, "ok"),
+    ];
+    for (expr, want) in cases {
+        let o = eval(&rules(&[(Allow, expr)]), Some(&id));
+        let got = match (o.refusal, o.detail.is_some()) {
+            (None, _) => "ok",
+            (Some(_), false) => "no",
+            (Some(_), true) => "err",
+        };
+        assert_eq!(got, want, "{expr}: {o:?}");
+    }
+    // unauthenticated: the original test runs (and errors, unless shadowed)
+    for (expr, _) in cases {
+        let o = eval(&rules(&[(Deny, expr)]), None);
+        assert_eq!(o.refusal, Some(Refusal::DeniedByRule), "{expr}: {o:?}");
+    }
+}
