@@ -1,0 +1,1 @@
+//! Rust tests of the FFI layer (filled below).
