@@ -25,12 +25,12 @@ static int checks_failed;
     } while (0)
 
 /* A string view equals a C string. */
-static int str_is(claimcheck_str s, const char *want) {
+static inline int str_is(claimcheck_str s, const char *want) {
     return s.ptr != NULL && s.len == strlen(want) && memcmp(s.ptr, want, s.len) == 0;
 }
 
 /* A view contains a C string. */
-static int str_has(claimcheck_str s, const char *needle) {
+static inline int str_has(claimcheck_str s, const char *needle) {
     size_t n = strlen(needle), i;
     if (s.ptr == NULL || s.len < n) return 0;
     for (i = 0; i + n <= s.len; i++)
@@ -38,7 +38,7 @@ static int str_has(claimcheck_str s, const char *needle) {
     return 0;
 }
 
-static claimcheck_str view(const char *s) {
+static inline claimcheck_str view(const char *s) {
     claimcheck_str v;
     v.ptr = s;
     v.len = s ? strlen(s) : 0;
@@ -46,7 +46,7 @@ static claimcheck_str view(const char *s) {
 }
 
 /* Reads a whole file (NUL-terminated); exits on failure. */
-static char *read_file(const char *path, size_t *len_out) {
+static inline char *read_file(const char *path, size_t *len_out) {
     FILE *f = fopen(path, "rb");
     long n;
     char *buf;
@@ -79,7 +79,7 @@ struct fixtures {
     int n_stress;
 };
 
-static void load_fixtures(struct fixtures *fx, const char *dir) {
+static inline void load_fixtures(struct fixtures *fx, const char *dir) {
     char path[4096];
     char *line, *save = NULL;
     memset(fx, 0, sizeof *fx);
@@ -108,7 +108,7 @@ static void load_fixtures(struct fixtures *fx, const char *dir) {
     }
 }
 
-static const char *token(const struct fixtures *fx, const char *name) {
+static inline const char *token(const struct fixtures *fx, const char *name) {
     int i;
     for (i = 0; i < fx->n_tokens; i++)
         if (strcmp(fx->tokens[i].name, name) == 0) return fx->tokens[i].jwt;
@@ -117,7 +117,7 @@ static const char *token(const struct fixtures *fx, const char *name) {
 }
 
 /* Loads DIR/NAME into an engine; exits on failure. */
-static claimcheck_engine *engine_from(const char *dir, const char *name) {
+static inline claimcheck_engine *engine_from(const char *dir, const char *name) {
     char path[4096];
     claimcheck_engine *engine = NULL;
     claimcheck_error *error = NULL;
@@ -132,7 +132,7 @@ static claimcheck_engine *engine_from(const char *dir, const char *name) {
     return engine;
 }
 
-static int finish(const char *name) {
+static inline int finish(const char *name) {
     printf("%s: %d passed, %d failed\n", name, checks_passed, checks_failed);
     return checks_failed == 0 ? 0 : 1;
 }
