@@ -349,8 +349,8 @@ typedef struct claimcheck_request {
 #define CLAIMCHECK_RESULT_INVALID_UTF8 2
 
 /**
- * A handle is not of the expected type, or was visibly freed already
- * (best-effort detection; see "API conventions").
+ * A handle's type tag is wrong: typically it was freed already and the
+ * memory is still intact. Best-effort detection only (see "API conventions").
  */
 #define CLAIMCHECK_RESULT_INVALID_HANDLE 3
 

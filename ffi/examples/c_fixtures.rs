@@ -129,6 +129,12 @@ fn main() {
         ("aud_number", sign(&rsa, &claims_with(json!({"aud": 1})))),
         ("exp_string", sign(&rsa, &claims_with(json!({"exp": "1"})))),
         ("no_exp", sign(&rsa, &claims_with(json!({"exp": null})))),
+        // Valid for a day at the real clock: for examples/c/hello, which uses
+        // claimcheck_engine_authorize (no pinned time).
+        ("live", {
+            let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs_f64().floor();
+            sign(&rsa, &claims_with(json!({"iat": now - 60.0, "exp": now + 86400.0})))
+        }),
     ];
 
     let rows = [

@@ -25,8 +25,8 @@ pub const CLAIMCHECK_RESULT_OK: claimcheck_result = 0;
 pub const CLAIMCHECK_RESULT_NULL_ARGUMENT: claimcheck_result = 1;
 /// A string argument is not valid UTF-8.
 pub const CLAIMCHECK_RESULT_INVALID_UTF8: claimcheck_result = 2;
-/// A handle is not of the expected type, or was visibly freed already
-/// (best-effort detection; see "API conventions").
+/// A handle's type tag is wrong: typically it was freed already and the
+/// memory is still intact. Best-effort detection only (see "API conventions").
 pub const CLAIMCHECK_RESULT_INVALID_HANDLE: claimcheck_result = 3;
 /// An attribute declared as JSON does not parse as JSON.
 pub const CLAIMCHECK_RESULT_INVALID_JSON: claimcheck_result = 4;

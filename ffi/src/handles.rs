@@ -5,12 +5,15 @@
 //! through `const` pointers to the box: the engine itself synchronises
 //! (its config sits behind an atomic swap), so no `Arc` needs to cross.
 //!
-//! Each handle starts with a magic number naming its type. It catches a
-//! handle of the wrong type (a decision passed as an engine) and, while the
-//! freed memory is still intact, some uses after free. It is a diagnostic,
-//! not a guarantee: reading freed memory is itself undefined behaviour, and
-//! an allocator may reuse it at once. Tools (ASan, valgrind) are the real
-//! check; the tests run under both.
+//! Each handle carries a magic number naming its type, overwritten when the
+//! handle is freed. While the freed memory is still intact this turns some
+//! uses after free (and some double frees) into `CLAIMCHECK_RESULT_INVALID_HANDLE`
+//! or a no-op instead of silent corruption. It is a diagnostic, not a
+//! guarantee: reading freed memory is itself undefined behaviour and an
+//! allocator may reuse it at once, and a pointer to another handle type is
+//! not reliably detected (the structs have different layouts, so the magic
+//! may be read out of bounds). Tools (ASan, valgrind) are the real check; the
+//! tests run under both and never rely on this.
 
 use crate::error::{claimcheck_result, CLAIMCHECK_RESULT_INVALID_HANDLE, CLAIMCHECK_RESULT_NULL_ARGUMENT};
 
