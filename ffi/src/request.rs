@@ -94,11 +94,12 @@ pub struct claimcheck_request {
     pub attributes_len: usize,
 }
 
-/// A slice built on the stack when it fits, on the heap otherwise.
-struct StackSlice<T, const N: usize> {
-    stack: [T; N],
-    len: usize,
-    heap: Vec<T>,
+/// A slice built on the stack when it fits, on the heap otherwise; an empty
+/// one costs nothing (no array to initialise).
+enum StackSlice<T, const N: usize> {
+    Empty,
+    Stack([T; N], usize),
+    Heap(Vec<T>),
 }
 
 impl<T, const N: usize> StackSlice<T, N> {
@@ -107,23 +108,24 @@ impl<T, const N: usize> StackSlice<T, N> {
         empty: impl Fn() -> T,
         mut item: impl FnMut(usize) -> Result<T, claimcheck_result>,
     ) -> Result<Self, claimcheck_result> {
-        let mut out = StackSlice { stack: std::array::from_fn(|_| empty()), len: 0, heap: Vec::new() };
-        if count <= N {
-            for (i, slot) in out.stack.iter_mut().take(count).enumerate() {
-                *slot = item(i)?;
-            }
-            out.len = count;
-        } else {
-            out.heap = (0..count).map(item).collect::<Result<_, _>>()?;
+        if count == 0 {
+            return Ok(StackSlice::Empty);
         }
-        Ok(out)
+        if count > N {
+            return Ok(StackSlice::Heap((0..count).map(item).collect::<Result<_, _>>()?));
+        }
+        let mut stack: [T; N] = std::array::from_fn(|_| empty());
+        for (i, slot) in stack.iter_mut().take(count).enumerate() {
+            *slot = item(i)?;
+        }
+        Ok(StackSlice::Stack(stack, count))
     }
 
     fn as_slice(&self) -> &[T] {
-        if self.heap.is_empty() {
-            self.stack.get(..self.len).unwrap_or_default()
-        } else {
-            &self.heap
+        match self {
+            StackSlice::Empty => &[],
+            StackSlice::Stack(stack, len) => stack.get(..*len).unwrap_or_default(),
+            StackSlice::Heap(v) => v,
         }
     }
 }
