@@ -1,0 +1,300 @@
+//! The decision object and its accessors, and the reason codes.
+//!
+//! String accessors return views into the decision: valid until
+//! `claimcheck_decision_free`. A NULL decision gives the fail-closed answer
+//! (not allowed, status 0, `CLAIMCHECK_REASON_NO_DECISION`, absent strings).
+
+use std::ffi::c_char;
+use std::sync::{Mutex, OnceLock};
+
+use claimcheck_core::{Decision, Reason};
+
+use crate::error::{claimcheck_result, CLAIMCHECK_RESULT_NOT_FOUND, CLAIMCHECK_RESULT_NULL_ARGUMENT, CLAIMCHECK_RESULT_OK};
+use crate::handles::{self, handle, try_ref, Handle};
+use crate::panic;
+use crate::strings::{claimcheck_str, input};
+
+/// A reason code: one of the `CLAIMCHECK_REASON_*` values. Stable: a code is
+/// never reused; new reasons get new codes.
+pub type claimcheck_reason = u32;
+/// The request may go through.
+pub const CLAIMCHECK_REASON_ALLOWED: claimcheck_reason = 0;
+/// No credential was found where `tokenSource` looks (401).
+pub const CLAIMCHECK_REASON_MISSING_TOKEN: claimcheck_reason = 1;
+/// More than one credential in one request (400, RFC 6750 §2).
+pub const CLAIMCHECK_REASON_MULTIPLE_TOKENS: claimcheck_reason = 2;
+/// Not a compact JWS with a JSON header and claims (401).
+pub const CLAIMCHECK_REASON_MALFORMED_TOKEN: claimcheck_reason = 3;
+/// Longer than `limits.maxTokenSize` (401).
+pub const CLAIMCHECK_REASON_TOKEN_TOO_LARGE: claimcheck_reason = 4;
+/// `alg` is `none`, unknown, not allowed, or does not fit the key (401).
+pub const CLAIMCHECK_REASON_UNSUPPORTED_ALGORITHM: claimcheck_reason = 5;
+/// No provider has the token's `iss` (401).
+pub const CLAIMCHECK_REASON_UNKNOWN_ISSUER: claimcheck_reason = 6;
+/// No single key matches the token's `kid` and `alg` (401).
+pub const CLAIMCHECK_REASON_UNKNOWN_KEY: claimcheck_reason = 7;
+/// The signature does not verify (401).
+pub const CLAIMCHECK_REASON_INVALID_SIGNATURE: claimcheck_reason = 8;
+/// The header's `typ` is not accepted (401).
+pub const CLAIMCHECK_REASON_INVALID_TYPE: claimcheck_reason = 9;
+/// `crit` names an unsupported extension (401).
+pub const CLAIMCHECK_REASON_UNKNOWN_CRITICAL_HEADER: claimcheck_reason = 10;
+/// `now >= exp + leeway` (401).
+pub const CLAIMCHECK_REASON_EXPIRED: claimcheck_reason = 11;
+/// `now + leeway < nbf` (401).
+pub const CLAIMCHECK_REASON_NOT_YET_VALID: claimcheck_reason = 12;
+/// `iat` is more than the leeway in the future (401).
+pub const CLAIMCHECK_REASON_ISSUED_IN_FUTURE: claimcheck_reason = 13;
+/// `exp - iat` exceeds `maxLifetime` (401).
+pub const CLAIMCHECK_REASON_LIFETIME_TOO_LONG: claimcheck_reason = 14;
+/// `aud` names none of the provider's audiences (401).
+pub const CLAIMCHECK_REASON_INVALID_AUDIENCE: claimcheck_reason = 15;
+/// A required claim is missing or a claim has the wrong type (401).
+pub const CLAIMCHECK_REASON_INVALID_CLAIM: claimcheck_reason = 16;
+/// The provider's keys cannot be loaded right now (503).
+pub const CLAIMCHECK_REASON_KEYS_UNAVAILABLE: claimcheck_reason = 17;
+/// A `deny` rule matched or errored (403, or 401 without a valid token).
+pub const CLAIMCHECK_REASON_DENIED_BY_RULE: claimcheck_reason = 18;
+/// A `require` rule was false or errored (403, or 401 without a valid token).
+pub const CLAIMCHECK_REASON_REQUIRED_RULE_FAILED: claimcheck_reason = 19;
+/// Allow rules exist and none matched (403, or 401 without a valid token).
+pub const CLAIMCHECK_REASON_NO_RULE_ALLOWED: claimcheck_reason = 20;
+/// Not a reason: what `claimcheck_decision_reason` returns for NULL.
+pub const CLAIMCHECK_REASON_NO_DECISION: claimcheck_reason = 65535;
+
+/// The engine's answer for one request. Owned by the caller; free it with
+/// `claimcheck_decision_free`. Its accessors may be called from any thread,
+/// also at once.
+pub struct claimcheck_decision {
+    magic: u64,
+    pub(crate) decision: Decision,
+    /// The verified claims as JSON, rendered on first request.
+    claims_json: OnceLock<String>,
+    /// Single claims rendered as JSON, by name. Entries are never removed, so
+    /// views into them live as long as the decision.
+    claim_json: Mutex<Vec<(String, Box<str>)>>,
+}
+handle!(claimcheck_decision, 0x636c_6d63_6b64_6563);
+
+pub(crate) fn new_decision(decision: Decision) -> claimcheck_decision {
+    claimcheck_decision {
+        magic: claimcheck_decision::MAGIC,
+        decision,
+        claims_json: OnceLock::new(),
+        claim_json: Mutex::new(Vec::new()),
+    }
+}
+
+/// Reads a decision accessor's value, with `on_null` for NULL or a panic.
+///
+/// # Safety
+/// `decision` is NULL or a live decision.
+unsafe fn read<T: Copy>(decision: *const claimcheck_decision, on_null: T, f: impl FnOnce(&Decision) -> T) -> T {
+    panic::value(on_null, || {
+        // SAFETY: NULL or a live decision, by the caller's contract.
+        match unsafe { try_ref(decision) } {
+            Ok(d) => f(&d.decision),
+            Err(_) => on_null,
+        }
+    })
+}
+
+/// Whether the request may go through (false for NULL).
+///
+/// # Safety
+/// `decision` is NULL or a live decision.
+#[no_mangle]
+pub unsafe extern "C" fn claimcheck_decision_allowed(decision: *const claimcheck_decision) -> bool {
+    // SAFETY: forwarded contract.
+    unsafe { read(decision, false, |d| d.allowed) }
+}
+
+/// The HTTP status to answer with: 200 when allowed, else 400, 401, 403 or
+/// 503 (0 for NULL).
+///
+/// # Safety
+/// `decision` is NULL or a live decision.
+#[no_mangle]
+pub unsafe extern "C" fn claimcheck_decision_status(decision: *const claimcheck_decision) -> u32 {
+    // SAFETY: forwarded contract.
+    unsafe { read(decision, 0, |d| u32::from(d.status)) }
+}
+
+/// The reason code, a `CLAIMCHECK_REASON_*` value
+/// (`CLAIMCHECK_REASON_NO_DECISION` for NULL).
+///
+/// # Safety
+/// `decision` is NULL or a live decision.
+#[no_mangle]
+pub unsafe extern "C" fn claimcheck_decision_reason(decision: *const claimcheck_decision) -> claimcheck_reason {
+    // SAFETY: forwarded contract.
+    unsafe { read(decision, CLAIMCHECK_REASON_NO_DECISION, |d| d.reason.code()) }
+}
+
+/// The stable snake_case name of a reason code (`"expired"`, ...), a static
+/// string; absent (NULL) for an unknown code.
+#[no_mangle]
+pub extern "C" fn claimcheck_reason_name(reason: claimcheck_reason) -> claimcheck_str {
+    panic::value(claimcheck_str::ABSENT, || claimcheck_str::view_opt(Reason::from_code(reason).map(Reason::as_str)))
+}
+
+/// A message safe to show the client (static text, never internal detail).
+///
+/// # Safety
+/// `decision` is NULL or a live decision.
+#[no_mangle]
+pub unsafe extern "C" fn claimcheck_decision_message(decision: *const claimcheck_decision) -> claimcheck_str {
+    // SAFETY: forwarded contract.
+    unsafe { read(decision, claimcheck_str::ABSENT, |d| claimcheck_str::view(d.message)) }
+}
+
+/// What exactly went wrong, for the host's logs and never for the client;
+/// absent when there is nothing to add.
+///
+/// # Safety
+/// `decision` is NULL or a live decision.
+#[no_mangle]
+pub unsafe extern "C" fn claimcheck_decision_detail(decision: *const claimcheck_decision) -> claimcheck_str {
+    // SAFETY: forwarded contract.
+    unsafe { read(decision, claimcheck_str::ABSENT, |d| claimcheck_str::view_opt(d.detail.as_deref())) }
+}
+
+/// The `WWW-Authenticate` header value to send, absent when none.
+///
+/// # Safety
+/// `decision` is NULL or a live decision.
+#[no_mangle]
+pub unsafe extern "C" fn claimcheck_decision_www_authenticate(decision: *const claimcheck_decision) -> claimcheck_str {
+    // SAFETY: forwarded contract.
+    unsafe { read(decision, claimcheck_str::ABSENT, |d| claimcheck_str::view_opt(d.www_authenticate.as_deref())) }
+}
+
+/// The name (from the config) of the provider whose key verified the token;
+/// absent without a valid token.
+///
+/// # Safety
+/// `decision` is NULL or a live decision.
+#[no_mangle]
+pub unsafe extern "C" fn claimcheck_decision_provider(decision: *const claimcheck_decision) -> claimcheck_str {
+    // SAFETY: forwarded contract.
+    unsafe { read(decision, claimcheck_str::ABSENT, |d| claimcheck_str::view_opt(d.identity.as_ref().map(|i| &*i.provider))) }
+}
+
+/// The verified token's `iss`; absent without a valid token.
+///
+/// # Safety
+/// `decision` is NULL or a live decision.
+#[no_mangle]
+pub unsafe extern "C" fn claimcheck_decision_issuer(decision: *const claimcheck_decision) -> claimcheck_str {
+    // SAFETY: forwarded contract.
+    unsafe { read(decision, claimcheck_str::ABSENT, |d| claimcheck_str::view_opt(d.identity.as_ref().map(|i| i.issuer.as_str()))) }
+}
+
+/// The verified token's `sub`; absent without a valid token or without `sub`.
+///
+/// # Safety
+/// `decision` is NULL or a live decision.
+#[no_mangle]
+pub unsafe extern "C" fn claimcheck_decision_subject(decision: *const claimcheck_decision) -> claimcheck_str {
+    // SAFETY: forwarded contract.
+    unsafe { read(decision, claimcheck_str::ABSENT, |d| claimcheck_str::view_opt(d.identity.as_ref().and_then(|i| i.subject.as_deref()))) }
+}
+
+/// Every verified claim as one JSON object, in the token's order (rendered
+/// on the first call, then kept); absent without a valid token.
+///
+/// # Safety
+/// `decision` is NULL or a live decision.
+#[no_mangle]
+pub unsafe extern "C" fn claimcheck_decision_claims_json(decision: *const claimcheck_decision) -> claimcheck_str {
+    panic::value(claimcheck_str::ABSENT, || {
+        // SAFETY: NULL or a live decision, by the contract above.
+        let Ok(d) = (unsafe { try_ref(decision) }) else { return claimcheck_str::ABSENT };
+        let Some(identity) = d.decision.identity.as_ref() else { return claimcheck_str::ABSENT };
+        let json = d.claims_json.get_or_init(|| serde_json::to_string(&*identity.claims).unwrap_or_default());
+        claimcheck_str::view(json)
+    })
+}
+
+/// Writes the JSON of the verified claim named by `name_len` bytes at `name`
+/// to `*json_out` (`"alice"`, `["a","b"]`, `1750000000`, ...); the view lives
+/// as long as the decision. `CLAIMCHECK_RESULT_NOT_FOUND` when there is no
+/// valid token or it lacks the claim (nothing written).
+///
+/// # Safety
+/// `decision` is NULL or a live decision; `name` points to `name_len`
+/// readable bytes (or is NULL with length 0); `json_out` is NULL or valid for
+/// writes.
+#[no_mangle]
+pub unsafe extern "C" fn claimcheck_decision_claim(
+    decision: *const claimcheck_decision,
+    name: *const c_char,
+    name_len: usize,
+    json_out: *mut claimcheck_str,
+) -> claimcheck_result {
+    panic::result(|| {
+        // SAFETY: NULL or a live decision, by the contract above.
+        let d = match unsafe { try_ref(decision) } {
+            Ok(d) => d,
+            Err(code) => return code,
+        };
+        // SAFETY: pointer and length from the caller, per the contract above.
+        let name = match unsafe { input(name, name_len) } {
+            Ok(n) => n,
+            Err(code) => return code,
+        };
+        if json_out.is_null() {
+            return CLAIMCHECK_RESULT_NULL_ARGUMENT;
+        }
+        let Some(value) = d.decision.identity.as_ref().and_then(|i| i.claims.get(name)) else {
+            return CLAIMCHECK_RESULT_NOT_FOUND;
+        };
+        // A poisoned lock only means another accessor panicked mid-push; the
+        // vector itself is still consistent.
+        let mut cache = d.claim_json.lock().unwrap_or_else(|p| p.into_inner());
+        let view = match cache.iter().find(|(n, _)| n == name) {
+            Some((_, json)) => claimcheck_str::view(json),
+            None => {
+                let json: Box<str> = serde_json::to_string(value).unwrap_or_default().into();
+                let view = claimcheck_str::view(&json);
+                cache.push((name.to_owned(), json));
+                view
+            }
+        };
+        // SAFETY: non-NULL and valid for writes, by the contract above.
+        unsafe { *json_out = view };
+        CLAIMCHECK_RESULT_OK
+    })
+}
+
+/// The 0-based index in `authorization.rules` of the rule that decided, or
+/// -1 when no single rule decided (no rules, or a token check decided).
+///
+/// # Safety
+/// `decision` is NULL or a live decision.
+#[no_mangle]
+pub unsafe extern "C" fn claimcheck_decision_rule(decision: *const claimcheck_decision) -> i64 {
+    // SAFETY: forwarded contract.
+    unsafe { read(decision, -1, |d| d.rule.and_then(|r| i64::try_from(r).ok()).unwrap_or(-1)) }
+}
+
+/// Whether the deciding rule errored instead of evaluating (an erroring deny
+/// or require denies; an erroring allow does not match).
+///
+/// # Safety
+/// `decision` is NULL or a live decision.
+#[no_mangle]
+pub unsafe extern "C" fn claimcheck_decision_rule_errored(decision: *const claimcheck_decision) -> bool {
+    // SAFETY: forwarded contract.
+    unsafe { read(decision, false, |d| d.rule_errored) }
+}
+
+/// Frees a decision; every view it returned dies with it. NULL is a no-op.
+///
+/// # Safety
+/// `decision` is NULL or a decision not freed before and not used after.
+#[no_mangle]
+pub unsafe extern "C" fn claimcheck_decision_free(decision: *mut claimcheck_decision) {
+    // SAFETY: NULL or an owned decision handed back once, by the contract above.
+    panic::value((), || unsafe { handles::free(decision) })
+}

@@ -1,0 +1,278 @@
+//! Describing a request without JSON: string views for the attributes and
+//! arrays of name/value pairs, turned into the core's borrowed `Request`
+//! without copying a byte.
+//!
+//! Up to [`STACK_HEADERS`] headers, [`STACK_PAIRS`] cookies and query
+//! parameters and [`STACK_ATTRIBUTES`] attributes, the arrays of views live on
+//! the stack: the common request allocates nothing on the way in (JSON
+//! attribute values are parsed, which allocates).
+
+use claimcheck_core::{Attribute, AttributeValue, Request};
+
+use crate::decision::{claimcheck_decision, new_decision};
+use crate::engine::claimcheck_engine;
+use crate::error::{
+    claimcheck_result, CLAIMCHECK_RESULT_INVALID_ARGUMENT, CLAIMCHECK_RESULT_INVALID_JSON, CLAIMCHECK_RESULT_NULL_ARGUMENT,
+    CLAIMCHECK_RESULT_OK,
+};
+use crate::handles::{self, try_ref};
+use crate::panic;
+use crate::strings::{claimcheck_str, input_view};
+
+/// Headers held on the stack before spilling to the heap.
+pub(crate) const STACK_HEADERS: usize = 32;
+/// Cookies or query parameters held on the stack before spilling to the heap.
+pub(crate) const STACK_PAIRS: usize = 8;
+/// Attributes held on the stack before spilling to the heap.
+pub(crate) const STACK_ATTRIBUTES: usize = 8;
+
+/// One name/value pair: a header, a cookie or a query parameter.
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct claimcheck_pair {
+    /// The name (headers: compared case-insensitively).
+    pub name: claimcheck_str,
+    /// The value.
+    pub value: claimcheck_str,
+}
+
+/// How an attribute's value is to be read: one of `CLAIMCHECK_ATTRIBUTE_*`.
+pub type claimcheck_attribute_kind = u32;
+/// The value is a string, passed to rules as a CEL string without copying.
+pub const CLAIMCHECK_ATTRIBUTE_STRING: claimcheck_attribute_kind = 0;
+/// The value is JSON text (a number, list, object, ...) parsed into a CEL value.
+pub const CLAIMCHECK_ATTRIBUTE_JSON: claimcheck_attribute_kind = 1;
+
+/// An extra attribute the host supplies for rules, under a dotted name such
+/// as `mcp.tool.name` or `source.port`.
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct claimcheck_attribute {
+    /// The dotted name; the first segment is the CEL variable.
+    pub name: claimcheck_str,
+    /// The value: a string or JSON text, as `kind` says.
+    pub value: claimcheck_str,
+    /// `CLAIMCHECK_ATTRIBUTE_STRING` or `CLAIMCHECK_ATTRIBUTE_JSON`.
+    pub kind: claimcheck_attribute_kind,
+}
+
+/// A request to authorize. Zero-initialise it (`claimcheck_request req = {0};`)
+/// and set what the host knows; every field is optional.
+///
+/// Strings are views (NULL with length 0 is empty). Arrays are a pointer and
+/// a count; NULL with count 0 is empty. `cookies` and `query` differ: NULL
+/// means "not parsed by the host", and the engine then reads the `Cookie`
+/// headers and the query string of `path` itself; a non-NULL pointer (even
+/// with count 0) means "these are all of them". Nothing is copied or kept
+/// after the call returns.
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct claimcheck_request {
+    /// HTTP method, for example `GET`.
+    pub method: claimcheck_str,
+    /// Request path, optionally with its query string.
+    pub path: claimcheck_str,
+    /// The `Host` (or `:authority`) of the request.
+    pub host: claimcheck_str,
+    /// The peer address, for example `203.0.113.7`.
+    pub source_address: claimcheck_str,
+    /// Header pairs as received; a name may repeat.
+    pub headers: *const claimcheck_pair,
+    /// Number of `headers`.
+    pub headers_len: usize,
+    /// Cookies parsed by the host, or NULL to parse the `Cookie` headers.
+    pub cookies: *const claimcheck_pair,
+    /// Number of `cookies`.
+    pub cookies_len: usize,
+    /// Query parameters parsed and decoded by the host, or NULL to parse `path`.
+    pub query: *const claimcheck_pair,
+    /// Number of `query` parameters.
+    pub query_len: usize,
+    /// Extra attributes for rules.
+    pub attributes: *const claimcheck_attribute,
+    /// Number of `attributes`.
+    pub attributes_len: usize,
+}
+
+/// A slice built on the stack when it fits, on the heap otherwise; an empty
+/// one costs nothing (no array to initialise).
+enum StackSlice<T, const N: usize> {
+    Empty,
+    Stack([T; N], usize),
+    Heap(Vec<T>),
+}
+
+impl<T, const N: usize> StackSlice<T, N> {
+    fn build(
+        count: usize,
+        empty: impl Fn() -> T,
+        mut item: impl FnMut(usize) -> Result<T, claimcheck_result>,
+    ) -> Result<Self, claimcheck_result> {
+        if count == 0 {
+            return Ok(StackSlice::Empty);
+        }
+        if count > N {
+            return Ok(StackSlice::Heap((0..count).map(item).collect::<Result<_, _>>()?));
+        }
+        let mut stack: [T; N] = std::array::from_fn(|_| empty());
+        for (i, slot) in stack.iter_mut().take(count).enumerate() {
+            *slot = item(i)?;
+        }
+        Ok(StackSlice::Stack(stack, count))
+    }
+
+    fn as_slice(&self) -> &[T] {
+        match self {
+            StackSlice::Empty => &[],
+            StackSlice::Stack(stack, len) => stack.get(..*len).unwrap_or_default(),
+            StackSlice::Heap(v) => v,
+        }
+    }
+}
+
+/// Borrows a C array (NULL with count 0 is empty).
+///
+/// # Safety
+/// A non-NULL `ptr` points to `len` initialised `T` valid for `'a`.
+unsafe fn array<'a, T>(ptr: *const T, len: usize) -> Result<&'a [T], claimcheck_result> {
+    if ptr.is_null() {
+        return if len == 0 { Ok(&[]) } else { Err(CLAIMCHECK_RESULT_NULL_ARGUMENT) };
+    }
+    // SAFETY: non-NULL, and the caller guarantees `len` initialised elements.
+    Ok(unsafe { std::slice::from_raw_parts(ptr, len) })
+}
+
+type Pair<'a> = (&'a str, &'a str);
+
+/// # Safety
+/// `pairs` views valid bytes (the request's contract).
+unsafe fn pairs<'a, const N: usize>(pairs: &'a [claimcheck_pair]) -> Result<StackSlice<Pair<'a>, N>, claimcheck_result> {
+    StackSlice::build(pairs.len(), || ("", ""), |i| {
+        let p = pairs.get(i).ok_or(CLAIMCHECK_RESULT_INVALID_ARGUMENT)?;
+        // SAFETY: the views come from the caller's request, valid for the call.
+        unsafe { Ok((input_view(p.name)?, input_view(p.value)?)) }
+    })
+}
+
+/// Runs `f` with the core's view of the C request.
+///
+/// # Safety
+/// Every pointer in `req` is valid as the `claimcheck_request` docs say.
+unsafe fn with_request<R>(req: &claimcheck_request, f: impl FnOnce(&Request<'_>) -> R) -> Result<R, claimcheck_result> {
+    // SAFETY: (all views and arrays below) valid for this call by the request's contract.
+    unsafe {
+        let headers = pairs::<STACK_HEADERS>(array(req.headers, req.headers_len)?)?;
+        let cookies = if req.cookies.is_null() { None } else { Some(pairs::<STACK_PAIRS>(array(req.cookies, req.cookies_len)?)?) };
+        let query = if req.query.is_null() { None } else { Some(pairs::<STACK_PAIRS>(array(req.query, req.query_len)?)?) };
+        let attrs = array(req.attributes, req.attributes_len)?;
+        let attributes = StackSlice::<Attribute<'_>, STACK_ATTRIBUTES>::build(
+            attrs.len(),
+            || Attribute { name: "", value: AttributeValue::Str("") },
+            |i| {
+                let a = attrs.get(i).ok_or(CLAIMCHECK_RESULT_INVALID_ARGUMENT)?;
+                let name = input_view(a.name)?;
+                let text = input_view(a.value)?;
+                let value = match a.kind {
+                    CLAIMCHECK_ATTRIBUTE_STRING => AttributeValue::Str(text),
+                    CLAIMCHECK_ATTRIBUTE_JSON => {
+                        AttributeValue::Json(serde_json::from_str(text).map_err(|_| CLAIMCHECK_RESULT_INVALID_JSON)?)
+                    }
+                    _ => return Err(CLAIMCHECK_RESULT_INVALID_ARGUMENT),
+                };
+                Ok(Attribute { name, value })
+            },
+        )?;
+        let request = Request {
+            method: input_view(req.method)?,
+            path: input_view(req.path)?,
+            host: input_view(req.host)?,
+            headers: headers.as_slice(),
+            cookies: cookies.as_ref().map(StackSlice::as_slice),
+            query: query.as_ref().map(StackSlice::as_slice),
+            source_address: input_view(req.source_address)?,
+            attributes: attributes.as_slice(),
+        };
+        Ok(f(&request))
+    }
+}
+
+/// # Safety
+/// As `claimcheck_engine_authorize_at`.
+unsafe fn authorize(
+    engine: *const claimcheck_engine,
+    request: *const claimcheck_request,
+    now: Option<f64>,
+    decision_out: *mut *mut claimcheck_decision,
+) -> claimcheck_result {
+    #[cfg(test)]
+    crate::panic::testing::maybe_panic();
+    // SAFETY: NULL or a live engine, by the header's contract.
+    let engine = match unsafe { try_ref(engine) } {
+        Ok(e) => e,
+        Err(code) => return code,
+    };
+    if request.is_null() || decision_out.is_null() {
+        return CLAIMCHECK_RESULT_NULL_ARGUMENT;
+    }
+    // SAFETY: non-NULL and, by the header's contract, a valid request for this call.
+    let request = unsafe { &*request };
+    // SAFETY: the request's views and arrays are valid for this call.
+    let decided = unsafe {
+        with_request(request, |r| match now {
+            Some(now) => engine.engine.authorize_at(r, now),
+            None => engine.engine.authorize(r),
+        })
+    };
+    match decided {
+        Ok(decision) => {
+            // SAFETY: non-NULL and valid for a pointer write, by the header's contract.
+            unsafe { *decision_out = handles::into_raw(new_decision(decision)) };
+            CLAIMCHECK_RESULT_OK
+        }
+        Err(code) => code,
+    }
+}
+
+/// Decides one request at the current time and writes the new decision to
+/// `*decision_out` (owned by the caller; free it with
+/// `claimcheck_decision_free`). A denial is a successful call: read it with
+/// the `claimcheck_decision_*` accessors. Thread-safe: any number of threads
+/// may authorize on one engine at once, also during a reload.
+///
+/// Returns `CLAIMCHECK_RESULT_NULL_ARGUMENT` (NULL engine, request or
+/// `decision_out`, or a NULL pointer with a non-zero length),
+/// `CLAIMCHECK_RESULT_INVALID_UTF8`, `CLAIMCHECK_RESULT_INVALID_JSON` (a JSON
+/// attribute) or `CLAIMCHECK_RESULT_INVALID_ARGUMENT` (unknown attribute kind)
+/// without writing anything.
+///
+/// # Safety
+/// `engine` is NULL or a live engine; `request` is NULL or a request whose
+/// views and arrays are valid for the call; `decision_out` is NULL or valid
+/// for a pointer write.
+#[no_mangle]
+pub unsafe extern "C" fn claimcheck_engine_authorize(
+    engine: *const claimcheck_engine,
+    request: *const claimcheck_request,
+    decision_out: *mut *mut claimcheck_decision,
+) -> claimcheck_result {
+    // SAFETY: forwarded contract.
+    panic::result(|| unsafe { authorize(engine, request, None, decision_out) })
+}
+
+/// Like `claimcheck_engine_authorize`, as if the time were `now` (seconds
+/// since the Unix epoch, fractions allowed): every time check and the rules'
+/// `now` use it. For tests and for replaying recorded requests; a gateway
+/// uses `claimcheck_engine_authorize`.
+///
+/// # Safety
+/// As `claimcheck_engine_authorize`.
+#[no_mangle]
+pub unsafe extern "C" fn claimcheck_engine_authorize_at(
+    engine: *const claimcheck_engine,
+    request: *const claimcheck_request,
+    now: f64,
+    decision_out: *mut *mut claimcheck_decision,
+) -> claimcheck_result {
+    // SAFETY: forwarded contract.
+    panic::result(|| unsafe { authorize(engine, request, Some(now), decision_out) })
+}
