@@ -58,7 +58,10 @@ fn main() {
 
     let configs = [
         ("a.yaml", config(&jwks, "", AUDIENCE, "", "")),
-        ("b.yaml", config(&jwks, "", &format!("{AUDIENCE}, api://other"), "", "")),
+        (
+            "b.yaml",
+            config(&jwks, "", &format!("{AUDIENCE}, api://other"), "", "authorization:\n  rules:\n    - '\"AI-Users\" in auth.claims.groups'\n"),
+        ),
         ("optional.yaml", config(&jwks, "", AUDIENCE, "  mode: optional\n", "")),
         ("permissive.yaml", config(&jwks, "", AUDIENCE, "  mode: permissive\n", "")),
         ("small.yaml", config(&jwks, "", AUDIENCE, "", "limits:\n  maxTokenSize: 512\n")),
@@ -71,6 +74,16 @@ fn main() {
             format!("authentication:\n  providers:\n    - issuer: {ISSUER}\n      audiences: [{AUDIENCE}]\n      jwks:\n        url: http://127.0.0.1:1/keys\n        allowHttp: true\n"),
         ),
         ("rules.yaml", config(&jwks, "", AUDIENCE, "", "authorization:\n  rules:\n    - '\"AI-Users\" in auth.claims.groups'\n")),
+        ("scope.yaml", config(&jwks, "", AUDIENCE, "", "authorization:\n  rules:\n    - require: '\"mcp:write\" in auth.scopes'\n")),
+        (
+            "deny.yaml",
+            config(&jwks, "", AUDIENCE, "", "authorization:\n  rules:\n    - 'true'\n    - deny: 'auth.claims.sub.startsWith(\"test-\")'\n    - deny: 'jwt.tenant == \"x\"'\n"),
+        ),
+        (
+            "optional-rules.yaml",
+            config(&jwks, "", AUDIENCE, "  mode: optional\n", "authorization:\n  rules:\n    - '\"AI-Users\" in auth.claims.groups'\n"),
+        ),
+        ("bad-rule.yaml", config(&jwks, "", AUDIENCE, "", "authorization:\n  rules:\n    - 'true'\n    - 'jwt.sub == nosuchvar'\n")),
         (
             "warn.yaml",
             config(
@@ -129,6 +142,8 @@ fn main() {
         ("aud_number", sign(&rsa, &claims_with(json!({"aud": 1})))),
         ("exp_string", sign(&rsa, &claims_with(json!({"exp": "1"})))),
         ("no_exp", sign(&rsa, &claims_with(json!({"exp": null})))),
+        ("bob", sign(&rsa, &claims_with(json!({"sub": "bob@example.com", "groups": ["Everyone"]})))),
+        ("test_robot", sign(&rsa, &claims_with(json!({"sub": "test-robot"})))),
         // Valid for a day at the real clock: for examples/c/hello, which uses
         // claimcheck_engine_authorize (no pinned time).
         ("live", {
@@ -172,11 +187,18 @@ fn main() {
         ("a.yaml", "exp_string", 401, "invalid_claim"),
         ("a.yaml", "no_exp", 401, "invalid_claim"),
         ("unavailable.yaml", "valid", 503, "keys_unavailable"),
+        ("rules.yaml", "valid", 200, "allowed"),
+        ("rules.yaml", "bob", 403, "no_rule_allowed"),
+        ("scope.yaml", "valid", 403, "required_rule_failed"),
+        ("deny.yaml", "test_robot", 403, "denied_by_rule"),
+        ("deny.yaml", "valid", 403, "denied_by_rule"),
+        ("optional-rules.yaml", "-", 401, "no_rule_allowed"),
     ];
     let stress = [
         ("valid", 200, "allowed", 200, "allowed"),
         ("expired", 401, "expired", 401, "expired"),
         ("wrong_aud", 401, "invalid_audience", 200, "allowed"),
+        ("bob", 200, "allowed", 403, "no_rule_allowed"),
     ];
 
     let mut out = format!("now {NOW}\n");

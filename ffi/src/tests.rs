@@ -146,10 +146,12 @@ fn engine_new_writes_out_params_only_as_documented() {
         assert!(claimcheck_error_path(error).ptr.is_null());
         claimcheck_error_free(error);
 
-        let rules = "authorization:\n  rules:\n    - 'true'\n";
+        let rules = "authorization:\n  rules:\n    - 'true'\n    - 'jwt.sub == nosuchvar'\n";
         let mut error = ptr::null_mut();
         assert_eq!(claimcheck_engine_new(rules.as_ptr().cast(), rules.len(), &mut engine, &mut error), CLAIMCHECK_RESULT_RULE_INVALID);
-        assert_eq!(claimcheck_error_rule(error), 0);
+        assert_eq!(claimcheck_error_rule(error), 1);
+        assert_eq!(claimcheck_error_column(error), 12);
+        assert!(text(claimcheck_error_message(error)).unwrap().contains("nosuchvar"));
         claimcheck_error_free(error);
         assert!(engine.is_null());
     }

@@ -125,15 +125,16 @@ static void test_create_errors(void) {
         error = NULL;
     }
 
-    /* A config with rules: in this branch rules do not compile yet, so the
-     * load fails with a rule error naming the rule (index 0). */
+    /* A rule that names an unknown variable: the error names the rule
+     * (index 1) and the column of the name. */
     {
         char path[4096];
-        snprintf(path, sizeof path, "%s/rules.yaml", dir);
+        snprintf(path, sizeof path, "%s/bad-rule.yaml", dir);
         CHECK(claimcheck_engine_from_file(path, strlen(path), &engine, &error) == CLAIMCHECK_RESULT_RULE_INVALID);
-        CHECK(claimcheck_error_rule(error) == 0);
-        CHECK(str_has(claimcheck_error_location(error), "authorization.rules[0]"));
-        CHECK(claimcheck_error_column(error) == -1 || claimcheck_error_column(error) >= 1);
+        CHECK(claimcheck_error_rule(error) == 1);
+        CHECK(claimcheck_error_column(error) == 12);
+        CHECK(str_has(claimcheck_error_location(error), "authorization.rules[1]"));
+        CHECK(str_has(claimcheck_error_message(error), "nosuchvar"));
         claimcheck_error_free(error);
         error = NULL;
     }
@@ -383,6 +384,19 @@ static void test_decision_table(void) {
         if (r->status == 401)
             ok = ok && str_has(claimcheck_decision_www_authenticate(d), "Bearer realm=\"claimcheck\"");
         if (r->status == 503) ok = ok && claimcheck_decision_www_authenticate(d).ptr == NULL;
+        /* Rule rows: the deciding rule and the RFC 6750 insufficient_scope challenge. */
+        if (strcmp(r->config, "rules.yaml") == 0)
+            ok = ok && claimcheck_decision_rule(d) == (r->status == 200 ? 0 : -1);
+        if (strcmp(r->config, "scope.yaml") == 0)
+            ok = ok && claimcheck_decision_rule(d) == 0 &&
+                 str_is(claimcheck_decision_www_authenticate(d),
+                        "Bearer realm=\"claimcheck\", error=\"insufficient_scope\", scope=\"mcp:write\"");
+        if (strcmp(r->config, "deny.yaml") == 0) {
+            /* test_robot: the startsWith deny (rule 1) matches; valid: the
+             * erroring deny (rule 2, no `tenant` claim) denies, errored. */
+            int robot = strcmp(name, "test_robot") == 0;
+            ok = ok && claimcheck_decision_rule(d) == (robot ? 1 : 2) && claimcheck_decision_rule_errored(d) == !robot;
+        }
         if (!ok)
             fprintf(stderr, "row %s %s: got %u %.*s, want %u %s\n", r->config, r->token, status, (int)reason.len,
                     reason.ptr ? reason.ptr : "", r->status, r->reason);
