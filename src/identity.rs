@@ -2,7 +2,8 @@
 
 use std::sync::Arc;
 
-/// Claims of a verified token, in the order the token listed them.
+/// Claims of a verified token (a sorted map: lookups need no hashing of
+/// attacker-chosen names, and the order is stable across tokens).
 pub type Claims = serde_json::Map<String, serde_json::Value>;
 
 /// Who a valid token says the caller is. Cheap to clone: the claims are shared.

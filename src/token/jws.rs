@@ -1,10 +1,10 @@
 //! The compact JWS serialization (RFC 7515 §7.1): the only form a bearer
 //! token takes. JSON serialization, detached content and JWE are refused.
 
-use serde_json::{Map, Value};
 
 use super::base64url;
-use super::json::parse_object;
+use super::header::{parse_header, RawHeader, StrMember};
+use super::json::nesting_depth_exceeds;
 use crate::decision::Reason;
 use crate::verify::algorithm::Algorithm;
 
@@ -89,9 +89,14 @@ pub fn parse_compact(token: &str, max_json_depth: usize) -> Result<CompactJws<'_
 
     let header_bytes =
         base64url::decode(h64).map_err(|e| malformed(format!("header is not base64url: {e}")))?;
-    let header = parse_object(&header_bytes, max_json_depth)
+    if nesting_depth_exceeds(&header_bytes, max_json_depth) {
+        return Err(malformed(format!(
+            "header is not a JSON object: JSON nesting is deeper than {max_json_depth} (`limits.maxJsonDepth`)"
+        )));
+    }
+    let header = parse_header(&header_bytes)
         .map_err(|e| malformed(format!("header is not a JSON object: {e}")))?;
-    let header = check_header(&header)?;
+    let header = check_header(header)?;
 
     // An empty payload is a valid JWS (and the detached-content form); the
     // JWT layer refuses it, since claims are never empty bytes.
@@ -105,10 +110,10 @@ pub fn parse_compact(token: &str, max_json_depth: usize) -> Result<CompactJws<'_
     Ok(CompactJws { signing_input, header, payload, signature })
 }
 
-fn check_header(header: &Map<String, Value>) -> Result<Header, TokenError> {
-    let alg_name = match header.get("alg") {
-        Some(Value::String(s)) => s.as_str(),
-        Some(_) => return Err(malformed("header `alg` is not a string")),
+fn check_header(header: RawHeader<'_>) -> Result<Header, TokenError> {
+    let alg_name = match &header.alg {
+        Some(StrMember::Str(s)) => s.as_ref(),
+        Some(StrMember::NotAString) => return Err(malformed("header `alg` is not a string")),
         None => return Err(malformed("header has no `alg`")),
     };
     let alg = Algorithm::from_name(alg_name).ok_or_else(|| {
@@ -118,7 +123,7 @@ fn check_header(header: &Map<String, Value>) -> Result<Header, TokenError> {
         )
     })?;
 
-    if let Some(crit) = header.get("crit") {
+    if let Some(crit) = &header.crit {
         let names = crit
             .as_array()
             .filter(|a| !a.is_empty())
@@ -136,29 +141,29 @@ fn check_header(header: &Map<String, Value>) -> Result<Header, TokenError> {
             ));
         }
     }
-    if header.contains_key("b64") {
+    if header.has_b64 {
         // RFC 7797 unencoded payloads change what is signed; without `crit`
         // the parameter is malformed, with it the check above already refused.
         return Err(malformed("header `b64` is not supported"));
     }
 
-    let kid = match header.get("kid") {
+    let kid = match header.kid {
         None => None,
-        Some(Value::String(s)) => Some(s.clone()),
-        Some(_) => return Err(malformed("header `kid` is not a string")),
+        Some(StrMember::Str(s)) => Some(s.into_owned()),
+        Some(StrMember::NotAString) => return Err(malformed("header `kid` is not a string")),
     };
-    let typ = match header.get("typ") {
+    let typ = match header.typ {
         None => None,
-        Some(Value::String(s)) => {
-            if normalized_typ(s).is_none() {
+        Some(StrMember::Str(s)) => {
+            if normalized_typ(&s).is_none() {
                 return Err(TokenError::new(
                     Reason::InvalidType,
                     format!("header `typ` `{s}` is not `JWT` or `at+jwt`"),
                 ));
             }
-            Some(s.clone())
+            Some(s.into_owned())
         }
-        Some(_) => return Err(TokenError::new(Reason::InvalidType, "header `typ` is not a string")),
+        Some(StrMember::NotAString) => return Err(TokenError::new(Reason::InvalidType, "header `typ` is not a string")),
     };
     Ok(Header { alg, kid, typ })
 }

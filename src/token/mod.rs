@@ -2,6 +2,7 @@
 
 pub mod base64url;
 pub mod extract;
+mod header;
 pub mod json;
 pub mod jws;
 
