@@ -61,6 +61,13 @@ typedef struct claimcheck_engine claimcheck_engine;
 typedef struct claimcheck_error claimcheck_error;
 
 /**
+ * A snapshot of every provider's key status, taken by
+ * `claimcheck_engine_key_status`; free with `claimcheck_key_status_free`.
+ * Immutable: readable from any thread.
+ */
+typedef struct claimcheck_key_status claimcheck_key_status;
+
+/**
  * A snapshot of the warnings of an engine's last successful load (skipped
  * keys, ignored agentgateway fields, ...). Owned by the caller; free it with
  * `claimcheck_warnings_free`. Immutable: readable from any thread.
@@ -97,6 +104,67 @@ typedef struct claimcheck_str {
  * failures. Stable: values are never reused.
  */
 typedef uint32_t claimcheck_result;
+
+/**
+ * One provider's key status. The string views live as long as the
+ * snapshot they came from.
+ */
+typedef struct claimcheck_provider_keys {
+    /**
+     * The provider's name.
+     */
+    struct claimcheck_str provider;
+    /**
+     * Where the keys come from: `inline`, a file path, a URL, or discovery.
+     */
+    struct claimcheck_str source;
+    /**
+     * True for fetched keys (URL or discovery).
+     */
+    bool remote;
+    /**
+     * True when this provider's tokens can be verified now; false means its
+     * decisions are 503 `keys_unavailable` (see `detail`).
+     */
+    bool available;
+    /**
+     * Why keys are unavailable (`ptr` NULL when they are available).
+     */
+    struct claimcheck_str detail;
+    /**
+     * Usable keys in the current set.
+     */
+    size_t key_count;
+    /**
+     * When the current key set was fetched, in seconds since the Unix epoch;
+     * -1 when never (or for keys from the config itself).
+     */
+    double last_fetched;
+    /**
+     * When the last fetch attempt started (seconds since the epoch), or -1.
+     */
+    double last_attempt;
+    /**
+     * The last fetch's error (`ptr` NULL once a fetch succeeds again).
+     */
+    struct claimcheck_str last_error;
+    /**
+     * Fetches started, of any kind.
+     */
+    uint64_t fetches;
+    /**
+     * Fetches that failed.
+     */
+    uint64_t failed_fetches;
+    /**
+     * Fetches started because a token named an unknown `kid`.
+     */
+    uint64_t unknown_kid_refetches;
+    /**
+     * Unknown-`kid` refetches refused by the rate limit.
+     */
+    uint64_t refetches_suppressed;
+} claimcheck_provider_keys;
 
 /**
  * A log level: one of the `CLAIMCHECK_LOG_*` values.
@@ -763,6 +831,45 @@ int64_t claimcheck_error_column(const struct claimcheck_error *error);
  * `error` is NULL or an error object not freed before and not used after.
  */
 void claimcheck_error_free(struct claimcheck_error *error);
+
+/**
+ * Takes a snapshot of every provider's key status and writes it to
+ * `*status_out` (owned by the caller; free with `claimcheck_key_status_free`).
+ *
+ * # Safety
+ * `engine` is NULL or a live engine; `status_out` is NULL or valid for a
+ * pointer write.
+ */
+claimcheck_result claimcheck_engine_key_status(const struct claimcheck_engine *engine,
+                                               struct claimcheck_key_status **status_out);
+
+/**
+ * The number of providers in the snapshot (0 for NULL).
+ *
+ * # Safety
+ * `status` is NULL or a live snapshot.
+ */
+size_t claimcheck_key_status_count(const struct claimcheck_key_status *status);
+
+/**
+ * Writes provider number `index` (0-based, in config order) to `*out`; its
+ * string views live as long as the snapshot. `CLAIMCHECK_RESULT_NOT_FOUND`
+ * when `index` is past the end (nothing written).
+ *
+ * # Safety
+ * `status` is NULL or a live snapshot; `out` is NULL or valid for writes.
+ */
+claimcheck_result claimcheck_key_status_get(const struct claimcheck_key_status *status,
+                                            size_t index,
+                                            struct claimcheck_provider_keys *out);
+
+/**
+ * Frees a key status snapshot. NULL is a no-op.
+ *
+ * # Safety
+ * `status` is NULL or a snapshot not freed before and not used after.
+ */
+void claimcheck_key_status_free(struct claimcheck_key_status *status);
 
 /**
  * Registers the engine's log callback, replacing the previous one (whose

@@ -12,6 +12,8 @@ typedef struct claimcheck_engine claimcheck_engine;
 
 typedef struct claimcheck_error claimcheck_error;
 
+typedef struct claimcheck_key_status claimcheck_key_status;
+
 typedef struct claimcheck_warnings claimcheck_warnings;
 
 typedef uint32_t claimcheck_reason;
@@ -22,6 +24,22 @@ typedef struct claimcheck_str {
 } claimcheck_str;
 
 typedef uint32_t claimcheck_result;
+
+typedef struct claimcheck_provider_keys {
+    struct claimcheck_str provider;
+    struct claimcheck_str source;
+    bool remote;
+    bool available;
+    struct claimcheck_str detail;
+    size_t key_count;
+    double last_fetched;
+    double last_attempt;
+    struct claimcheck_str last_error;
+    uint64_t fetches;
+    uint64_t failed_fetches;
+    uint64_t unknown_kid_refetches;
+    uint64_t refetches_suppressed;
+} claimcheck_provider_keys;
 
 typedef uint32_t claimcheck_log_level;
 
@@ -225,6 +243,17 @@ int64_t claimcheck_error_rule(const struct claimcheck_error *error);
 int64_t claimcheck_error_column(const struct claimcheck_error *error);
 
 void claimcheck_error_free(struct claimcheck_error *error);
+
+claimcheck_result claimcheck_engine_key_status(const struct claimcheck_engine *engine,
+                                               struct claimcheck_key_status **status_out);
+
+size_t claimcheck_key_status_count(const struct claimcheck_key_status *status);
+
+claimcheck_result claimcheck_key_status_get(const struct claimcheck_key_status *status,
+                                            size_t index,
+                                            struct claimcheck_provider_keys *out);
+
+void claimcheck_key_status_free(struct claimcheck_key_status *status);
 
 claimcheck_result claimcheck_engine_set_logger(const struct claimcheck_engine *engine,
                                                void *userdata,

@@ -369,6 +369,39 @@ static void test_reload_logger_warnings(void) {
     CHECK(log1.calls < 1000 && log2.calls < 1000);
 }
 
+/* Key status: config keys have never been fetched; a remote source that
+ * cannot be reached says why, with its failed fetches counted. */
+static void test_key_status(void) {
+    claimcheck_key_status *status = NULL;
+    claimcheck_provider_keys p;
+    claimcheck_engine *e = engine_from(dir, "a.yaml");
+    CHECK(claimcheck_engine_key_status(NULL, &status) == CLAIMCHECK_RESULT_NULL_ARGUMENT && status == NULL);
+    CHECK(claimcheck_engine_key_status(e, NULL) == CLAIMCHECK_RESULT_NULL_ARGUMENT);
+    CHECK(claimcheck_engine_key_status(e, &status) == CLAIMCHECK_RESULT_OK);
+    CHECK(claimcheck_key_status_count(status) == 1);
+    CHECK(claimcheck_key_status_get(status, 0, &p) == CLAIMCHECK_RESULT_OK);
+    CHECK(str_is(p.provider, "okta") && str_is(p.source, "inline"));
+    CHECK(!p.remote && p.available && p.detail.ptr == NULL && p.key_count == 1);
+    CHECK(p.last_fetched == -1 && p.fetches == 0 && p.last_error.ptr == NULL);
+    CHECK(claimcheck_key_status_get(status, 1, &p) == CLAIMCHECK_RESULT_NOT_FOUND);
+    CHECK(claimcheck_key_status_get(status, 0, NULL) == CLAIMCHECK_RESULT_NULL_ARGUMENT);
+    claimcheck_key_status_free(status);
+    claimcheck_engine_free(e);
+
+    e = engine_from(dir, "unavailable.yaml");
+    status = NULL;
+    CHECK(claimcheck_engine_key_status(e, &status) == CLAIMCHECK_RESULT_OK);
+    CHECK(claimcheck_key_status_get(status, 0, &p) == CLAIMCHECK_RESULT_OK);
+    CHECK(p.remote && !p.available && p.detail.ptr != NULL && p.key_count == 0);
+    CHECK(str_has(p.source, "http://127.0.0.1:1/keys"));
+    CHECK(p.fetches >= 1 && p.failed_fetches >= 1 && p.last_error.ptr != NULL && p.last_attempt > 0);
+    claimcheck_key_status_free(status);
+    claimcheck_engine_free(e);
+    CHECK(claimcheck_key_status_count(NULL) == 0);
+    CHECK(claimcheck_key_status_get(NULL, 0, &p) == CLAIMCHECK_RESULT_NULL_ARGUMENT);
+    claimcheck_key_status_free(NULL);
+}
+
 static void test_decision_table(void) {
     int i;
     for (i = 0; i < fx.n_rows; i++) {
@@ -418,6 +451,7 @@ int main(int argc, char **argv) {
     test_decision_accessors();
     test_request_arguments();
     test_reload_logger_warnings();
+    test_key_status();
     test_decision_table();
     free(fx.text);
     return finish("api_test");
