@@ -10,6 +10,7 @@ import sys
 import threading
 from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Tuple, Union
 
+from . import _request
 from ._lib import NULL, ffi, lib, to_str
 from .decision import Decision, LogLevel
 from .errors import ClaimcheckError, ConfigError, EngineClosedError
@@ -271,72 +272,37 @@ class Engine:
         A denial is a normal return: look at `Decision.allowed`.
         """
         ptr = self._live()
-        hdrs = _items(headers)
+        hdr_items = _items(headers)
         if token is not None:
-            hdrs.append(("authorization", "Bearer " + token))
-        cks = None if cookies is None else _items(cookies)
-        qry = None if query is None else _items(query)
-        attrs = None if not attributes else list(attributes.items())
-
-        # Every string goes into one bytes buffer; the views point into it.
-        chunks: List[bytes] = []
-        offsets: List[Tuple[int, int]] = []
-        pos = 0
-
-        def add(s: str) -> Tuple[int, int]:
-            nonlocal pos
-            b = s.encode("utf-8")
-            chunks.append(b)
-            start = pos
-            pos += len(b)
-            return start, len(b)
-
-        head = [add(method), add(path), add(host), add(source)]
-        hdr_spans = [(add(n), add(v)) for n, v in hdrs]
-        ck_spans = [(add(n), add(v)) for n, v in cks] if cks is not None else None
-        q_spans = [(add(n), add(v)) for n, v in qry] if qry is not None else None
-        a_spans = []
-        if attrs:
-            for n, v in attrs:
+            hdr_items.append(("authorization", "Bearer " + token))
+        strings = [method.encode(), path.encode(), host.encode(), source.encode()]
+        for n, v in hdr_items:
+            strings.append(n.encode())
+            strings.append(v.encode())
+        n_cookies = n_query = None
+        if cookies is not None:
+            ck_items = _items(cookies)
+            n_cookies = len(ck_items)
+            for n, v in ck_items:
+                strings.append(n.encode())
+                strings.append(v.encode())
+        if query is not None:
+            q_items = _items(query)
+            n_query = len(q_items)
+            for n, v in q_items:
+                strings.append(n.encode())
+                strings.append(v.encode())
+        kinds: List[int] = []
+        if attributes:
+            for n, v in attributes.items():
+                strings.append(n.encode())
                 if isinstance(v, str):
-                    a_spans.append((add(n), add(v), _ATTRIBUTE_STRING))
+                    strings.append(v.encode())
+                    kinds.append(_ATTRIBUTE_STRING)
                 else:
-                    a_spans.append((add(n), add(json.dumps(v)), _ATTRIBUTE_JSON))
-        buf = b"".join(chunks) or b"\0"
-        base = ffi.from_buffer(buf)
-
-        req = ffi.new("claimcheck_request *")
-        for field_name, (start, length) in zip(("method", "path", "host", "source_address"), head):
-            if length:
-                view = getattr(req, field_name)
-                view.ptr = base + start
-                view.len = length
-
-        keep = []
-        if hdr_spans:
-            arr = ffi.new("claimcheck_pair[]", len(hdr_spans))
-            _fill_pairs(arr, hdr_spans, base)
-            req.headers, req.headers_len = arr, len(hdr_spans)
-            keep.append(arr)
-        if ck_spans is not None:
-            arr = ffi.new("claimcheck_pair[]", max(len(ck_spans), 1))
-            _fill_pairs(arr, ck_spans, base)
-            req.cookies, req.cookies_len = arr, len(ck_spans)
-            keep.append(arr)
-        if q_spans is not None:
-            arr = ffi.new("claimcheck_pair[]", max(len(q_spans), 1))
-            _fill_pairs(arr, q_spans, base)
-            req.query, req.query_len = arr, len(q_spans)
-            keep.append(arr)
-        if a_spans:
-            arr = ffi.new("claimcheck_attribute[]", len(a_spans))
-            for i, ((ns, nl), (vs, vl), kind) in enumerate(a_spans):
-                a = arr[i]
-                a.name.ptr, a.name.len = base + ns, nl
-                a.value.ptr, a.value.len = base + vs, vl
-                a.kind = kind
-            req.attributes, req.attributes_len = arr, len(a_spans)
-            keep.append(arr)
+                    strings.append(json.dumps(v).encode())
+                    kinds.append(_ATTRIBUTE_JSON)
+        req, keep = _request.build(strings, len(hdr_items), n_cookies, n_query, kinds)
 
         out = ffi.new("claimcheck_decision **")
         if now is None:
@@ -345,12 +311,5 @@ class Engine:
             code = lib.claimcheck_engine_authorize_at(ptr, req, float(now), out)
         if code != 0:
             _raise_for(code)
-        del keep, buf
+        del keep
         return Decision(out[0])
-
-
-def _fill_pairs(arr: Any, spans: List[Tuple[Tuple[int, int], Tuple[int, int]]], base: Any) -> None:
-    for i, ((ns, nl), (vs, vl)) in enumerate(spans):
-        p = arr[i]
-        p.name.ptr, p.name.len = base + ns, nl
-        p.value.ptr, p.value.len = base + vs, vl
