@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import json
+import os
 import threading
 
 import pytest
@@ -185,7 +186,10 @@ def test_invalid_json_attribute_value_is_an_error(keys):
         e.authorize(attributes={"x.y": object()}, now=NOW)
 
 
-def test_library_version_and_abi():
+def test_library_version_and_mode():
     assert claimcheck.library_version() == "0.1.0"
     assert claimcheck.ABI_VERSION == 1
+    # scripts/test-python says which mode it expects, so a silently failed
+    # compile of the API-mode extension (a slower binding) fails the run.
+    assert claimcheck.MODE == os.environ.get("CLAIMCHECK_EXPECT_MODE", claimcheck.MODE)
     assert claimcheck.MODE in ("api", "abi")
