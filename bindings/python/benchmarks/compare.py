@@ -24,10 +24,10 @@ import timeit
 import celpy
 import jwt
 from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import padding, rsa
+from cryptography.hazmat.primitives.asymmetric import padding
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "tests"))
-from conftest import AUDIENCE, ISSUER, Key, b64url, jwks  # noqa: E402
+from conftest import AUDIENCE, ISSUER, Key, jwks  # noqa: E402
 
 import claimcheck  # noqa: E402
 

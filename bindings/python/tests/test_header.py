@@ -14,7 +14,6 @@ import re
 import shutil
 import subprocess
 import sys
-from pathlib import Path
 from typing import Dict, List, Tuple
 
 import pytest
@@ -149,7 +148,7 @@ def test_python_enums_mirror_the_header(header):
 
 
 def test_snake_names_match_the_library():
-    ffi, lib = _lib.ffi, _lib.lib
+    lib = _lib.lib
     for r in Reason:
         if r is not Reason.NO_DECISION:
             assert _lib.to_str(lib.claimcheck_reason_name(r)) == r.snake_name

@@ -195,3 +195,24 @@ def test_identity_of_rejects_other_objects():
     with pytest.raises(TypeError):
         claimcheck.identity_of(42)
     assert claimcheck.identity_of({}) is None
+
+
+def test_asgi_websocket_denied_before_accept_and_allowed_with_identity(keys, engine):
+    from starlette.routing import WebSocketRoute
+    from starlette.websockets import WebSocket, WebSocketDisconnect
+
+    async def ws(websocket: WebSocket):
+        await websocket.accept()
+        ident = asgi.identity(websocket)
+        await websocket.send_json({"subject": ident.subject if ident else None})
+        await websocket.close()
+
+    cfg = keys.rsa_config()  # no rules: any valid token may connect
+    with claimcheck.Engine(cfg) as e:
+        client = TestClient(asgi.ClaimcheckMiddleware(Starlette(routes=[WebSocketRoute("/ws", ws)]), e))
+        with pytest.raises(WebSocketDisconnect) as info:
+            with client.websocket_connect("/ws"):
+                pass
+        assert info.value.code == 1008
+        with client.websocket_connect("/ws", headers={"Authorization": "Bearer " + live(keys)}) as conn:
+            assert conn.receive_json() == {"subject": "alice@example.com"}

@@ -76,9 +76,9 @@ def load() -> Tuple[Any, Any, str, str]:
         return ffi, lib, override, "abi"
     bundled = str(_HERE / library_filename())
     try:
-        from ._native import ffi, lib  # type: ignore[import-not-found]
+        from ._native import ffi as api_ffi, lib as api_lib  # type: ignore[import-not-found]
 
-        mode = "api"
+        ffi, lib, mode = api_ffi, api_lib, "api"
     except ImportError:
         ffi, lib = _abi_mode(bundled)
         mode = "abi"

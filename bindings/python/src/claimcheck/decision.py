@@ -5,9 +5,9 @@ from __future__ import annotations
 import enum
 import json
 from dataclasses import dataclass, field
-from typing import Any, Dict, Mapping, Optional
+from typing import Any, Dict, List, Mapping, Optional
 
-from ._lib import NULL, ffi, lib, to_str
+from ._lib import ffi, lib, to_str
 
 
 class Reason(enum.IntEnum):
@@ -72,7 +72,7 @@ class Identity:
     claims: Dict[str, Any] = field(default_factory=dict)
 
     @property
-    def scopes(self) -> list:
+    def scopes(self) -> List[str]:
         """The token's scopes as one list (`scp` array or string, or `scope` string), like the rules' `auth.scopes`."""
         raw = self.claims.get("scp", self.claims.get("scope"))
         if isinstance(raw, str):

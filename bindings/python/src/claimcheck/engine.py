@@ -63,8 +63,8 @@ def _log_trampoline(userdata: Any, level: int, msg: Any, length: int) -> None:
     try:
         try:
             lvl = LogLevel(level)
-        except ValueError:
-            lvl = level  # a level newer than this package
+        except ValueError:  # a level newer than this package: passed as the plain int
+            lvl = level  # type: ignore[assignment]
         fn(lvl, ffi.unpack(msg, length).decode("utf-8", "replace"))
     except BaseException:  # never unwind into the library
         sys.unraisablehook(_Unraisable(sys.exc_info(), fn))  # type: ignore[arg-type]
