@@ -51,3 +51,16 @@ claimcheck_result claimcheck_go_clear_logger(const claimcheck_engine *engine) {
 }
 
 void claimcheck_go_noop(void) {}
+
+claimcheck_result claimcheck_go_authorize_loop(const claimcheck_engine *engine, const claimcheck_request *request,
+                                               size_t n, claimcheck_go_decision *out) {
+	for (size_t i = 0; i < n; i++) {
+		claimcheck_result rc = claimcheck_go_authorize(engine, request, false, 0, out);
+		if (rc != CLAIMCHECK_RESULT_OK) {
+			return rc;
+		}
+		claimcheck_decision_free(out->decision);
+		out->decision = NULL;
+	}
+	return CLAIMCHECK_RESULT_OK;
+}

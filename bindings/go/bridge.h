@@ -39,4 +39,10 @@ claimcheck_result claimcheck_go_clear_logger(const claimcheck_engine *engine);
 // Does nothing: the benchmarks' baseline for the cost of one cgo call.
 void claimcheck_go_noop(void);
 
+
+
+// For the benchmarks: `n` times claimcheck_go_authorize + free, in C, so the
+// Go side can tell the C ABI's own cost from the binding's.
+claimcheck_result claimcheck_go_authorize_loop(const claimcheck_engine *engine, const claimcheck_request *request,
+                                               size_t n, claimcheck_go_decision *out);
 #endif
