@@ -1,0 +1,126 @@
+package claimcheck
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+	"net/http"
+)
+
+// Option configures Middleware.
+type Option func(*middleware)
+
+// StripCredential removes the Authorization header from allowed requests
+// before they reach the next handler (so the upstream never sees the token).
+func StripCredential(strip bool) Option {
+	return func(m *middleware) { m.strip = strip }
+}
+
+// WithAttributes supplies extra rule attributes for each request (for
+// example "mcp.tool.name"), see Request.Attributes.
+func WithAttributes(fn func(*http.Request) map[string]any) Option {
+	return func(m *middleware) { m.attributes = fn }
+}
+
+// WithLogger sets where the middleware logs what went wrong with a request
+// it refused (a decision's detail, an engine error). The default is
+// slog.Default(); nil turns logging off.
+func WithLogger(l *slog.Logger) Option {
+	return func(m *middleware) { m.logger = l }
+}
+
+type middleware struct {
+	engine     *Engine
+	strip      bool
+	attributes func(*http.Request) map[string]any
+	logger     *slog.Logger
+}
+
+type identityKey struct{}
+
+// IdentityFrom returns the identity the middleware put in the request
+// context of an allowed request; false when the request carried no valid
+// token (optional or permissive mode) or did not pass the middleware.
+func IdentityFrom(ctx context.Context) (*Identity, bool) {
+	id, ok := ctx.Value(identityKey{}).(*Identity)
+	return id, ok && id != nil
+}
+
+// Middleware protects a handler with engine: each request is authorized;
+// a denied one gets the decision's status, its WWW-Authenticate header and
+// the JSON body {"error": reason, "message": message}. An allowed one
+// reaches the next handler with the identity in its context (IdentityFrom)
+// and, with StripCredential(true), without its Authorization header. A
+// request the engine refuses to read (a header that is not valid UTF-8) is
+// answered 400 "invalid_request"; a closed engine 503 "unavailable".
+func Middleware(engine *Engine, opts ...Option) func(http.Handler) http.Handler {
+	m := &middleware{engine: engine, logger: slog.Default()}
+	for _, o := range opts {
+		o(m)
+	}
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			m.serve(next, w, r)
+		})
+	}
+}
+
+func (m *middleware) serve(next http.Handler, w http.ResponseWriter, r *http.Request) {
+	req := RequestFromHTTP(r)
+	if m.attributes != nil {
+		req.Attributes = m.attributes(r)
+	}
+	d, err := m.engine.Authorize(req)
+	if err != nil {
+		status, reason := http.StatusBadRequest, "invalid_request"
+		if err == ErrClosed {
+			status, reason = http.StatusServiceUnavailable, "unavailable"
+		}
+		m.log(r, "claimcheck: request refused", "error", err.Error())
+		writeDenial(w, status, "", reason, http.StatusText(status))
+		return
+	}
+	if !d.Allowed {
+		if d.Detail != "" {
+			m.log(r, "claimcheck: request denied", "status", d.Status, "reason", d.Reason.String(), "detail", d.Detail)
+		}
+		writeDenial(w, d.Status, d.WWWAuthenticate, d.Reason.String(), d.Message)
+		return
+	}
+	if d.Identity != nil || m.strip {
+		ctx := r.Context()
+		if d.Identity != nil {
+			ctx = context.WithValue(ctx, identityKey{}, d.Identity)
+		}
+		r = r.WithContext(ctx)
+		if m.strip && r.Header.Get("Authorization") != "" {
+			// WithContext shares the header map with the caller's request:
+			// change a copy.
+			r.Header = r.Header.Clone()
+			r.Header.Del("Authorization")
+		}
+	}
+	next.ServeHTTP(w, r)
+}
+
+func (m *middleware) log(r *http.Request, msg string, args ...any) {
+	if m.logger == nil {
+		return
+	}
+	args = append(args, "method", r.Method, "path", r.URL.Path)
+	m.logger.WarnContext(r.Context(), msg, args...)
+}
+
+func writeDenial(w http.ResponseWriter, status int, challenge, reason, message string) {
+	h := w.Header()
+	if challenge != "" {
+		h.Set("WWW-Authenticate", challenge)
+	}
+	h.Set("Content-Type", "application/json")
+	h.Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(struct {
+		Error   string `json:"error"`
+		Message string `json:"message"`
+	}{reason, message})
+}
