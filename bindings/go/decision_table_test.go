@@ -42,6 +42,12 @@ func TestDecisionTableRows(t *testing.T) {
 				if !strings.Contains(d.WWWAuthenticate, `error="invalid_request"`) {
 					t.Errorf("challenge %q", d.WWWAuthenticate)
 				}
+			case d.Status == 401 && (d.Reason == ReasonNoRuleAllowed || d.Reason == ReasonDeniedByRule || d.Reason == ReasonRequiredRuleFailed):
+				// No valid token and the rules deny: the bare challenge, since
+				// authenticating may help.
+				if d.WWWAuthenticate != challenge {
+					t.Errorf("rule denial without a token: challenge %q, want %q", d.WWWAuthenticate, challenge)
+				}
 			case d.Status == 401:
 				if !strings.HasPrefix(d.WWWAuthenticate, challenge+`, error="invalid_token"`) {
 					t.Errorf("challenge %q", d.WWWAuthenticate)
