@@ -13,7 +13,7 @@ fn okta() -> Identity {
         "scp": ["mcp:read", "openid"], "sub": "alice@example.com",
         "groups": ["Everyone", "AI-Users", "Eng", "G4", "G5", "G6", "G7", "G8"]
     });
-    let claims = claims.as_object().cloned().unwrap_or_default();
+    let claims = claimcheck::Claims::from_map(claims.as_object().cloned().unwrap_or_default());
     let scopes = Identity::scopes_from_claims(&claims);
     Identity {
         provider: Arc::from("okta"),

@@ -588,8 +588,9 @@ struct claimcheck_str claimcheck_decision_issuer(const struct claimcheck_decisio
 struct claimcheck_str claimcheck_decision_subject(const struct claimcheck_decision *decision);
 
 /**
- * Every verified claim as one JSON object, in the token's order (rendered
- * on the first call, then kept); absent without a valid token.
+ * Every verified claim as one JSON object: the token's payload exactly as
+ * it was signed; absent without a valid token. The view lives as long as
+ * the decision.
  *
  * # Safety
  * `decision` is NULL or a live decision.

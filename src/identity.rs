@@ -2,9 +2,7 @@
 
 use std::sync::Arc;
 
-/// Claims of a verified token (a sorted map: lookups need no hashing of
-/// attacker-chosen names, and the order is stable across tokens).
-pub type Claims = serde_json::Map<String, serde_json::Value>;
+pub use crate::claims::Claims;
 
 /// Who a valid token says the caller is. Cheap to clone: the claims are shared.
 #[derive(Debug, Clone, PartialEq)]

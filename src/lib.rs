@@ -23,6 +23,7 @@
 )]
 #![warn(missing_docs)]
 
+pub mod claims;
 pub mod config;
 pub mod decision;
 pub mod dev;

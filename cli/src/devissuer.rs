@@ -328,11 +328,15 @@ pub fn run(args: DevIssuerArgs) -> ExitCode {
         Ok(i) => i,
         Err(e) => return usage("dev-issuer", e),
     };
-    println!("development issuer (not for production): {}", issuer.issuer);
-    println!("  discovery: {}/.well-known/openid-configuration", issuer.issuer);
-    println!("  jwks:      {}/v1/keys", issuer.issuer);
-    println!("  token:     POST {}/v1/token (client_credentials)", issuer.issuer);
-    println!("  rotate:    POST {}/v1/rotate", issuer.issuer);
+    // A closed stdout (the caller stopped reading) must not stop the server.
+    use std::io::Write;
+    let mut out = std::io::stdout();
+    let _ = writeln!(out, "development issuer (not for production): {}", issuer.issuer);
+    let _ = writeln!(out, "  discovery: {}/.well-known/openid-configuration", issuer.issuer);
+    let _ = writeln!(out, "  jwks:      {}/v1/keys", issuer.issuer);
+    let _ = writeln!(out, "  token:     POST {}/v1/token (client_credentials)", issuer.issuer);
+    let _ = writeln!(out, "  rotate:    POST {}/v1/rotate", issuer.issuer);
+    let _ = out.flush();
     loop {
         std::thread::park();
     }

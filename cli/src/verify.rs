@@ -160,7 +160,7 @@ pub fn decision_json(d: &Decision) -> Value {
         "provider": id.map(|i| i.provider.to_string()),
         "issuer": id.map(|i| i.issuer.clone()),
         "subject": id.and_then(|i| i.subject.clone()),
-        "claims": id.map(|i| Value::Object((*i.claims).clone())),
+        "claims": id.map(|i| Value::Object(i.claims.to_map())),
         "rule": d.rule,
         "rule_errored": d.rule_errored,
     })

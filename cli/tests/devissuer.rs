@@ -9,6 +9,8 @@ use serde_json::Value;
 struct Issuer {
     child: Child,
     url: String,
+    /// Kept open so the issuer's later output never meets a closed pipe.
+    _stdout: BufReader<std::process::ChildStdout>,
 }
 
 impl Drop for Issuer {
@@ -25,10 +27,11 @@ fn start() -> Issuer {
         .spawn()
         .unwrap();
     let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    stdout.read_line(&mut line).unwrap();
     let url = line.trim().rsplit(' ').next().unwrap().to_owned();
     assert!(url.starts_with("http://127.0.0.1:"), "{line}");
-    Issuer { child, url }
+    Issuer { child, url, _stdout: stdout }
 }
 
 fn agent() -> ureq::Agent {

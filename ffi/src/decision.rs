@@ -5,7 +5,6 @@
 //! (not allowed, status 0, `CLAIMCHECK_REASON_NO_DECISION`, absent strings).
 
 use std::ffi::c_char;
-use std::sync::{Mutex, OnceLock};
 
 use claimcheck_core::{Decision, Reason};
 
@@ -68,11 +67,6 @@ pub const CLAIMCHECK_REASON_NO_DECISION: claimcheck_reason = 65535;
 pub struct claimcheck_decision {
     magic: u64,
     pub(crate) decision: Decision,
-    /// The verified claims as JSON, rendered on first request.
-    claims_json: OnceLock<String>,
-    /// Single claims rendered as JSON, by name. Entries are never removed, so
-    /// views into them live as long as the decision.
-    claim_json: Mutex<Vec<(String, Box<str>)>>,
 }
 handle!(claimcheck_decision, 0x636c_6d63_6b64_6563);
 
@@ -80,8 +74,6 @@ pub(crate) fn new_decision(decision: Decision) -> claimcheck_decision {
     claimcheck_decision {
         magic: claimcheck_decision::MAGIC,
         decision,
-        claims_json: OnceLock::new(),
-        claim_json: Mutex::new(Vec::new()),
     }
 }
 
@@ -200,8 +192,9 @@ pub unsafe extern "C" fn claimcheck_decision_subject(decision: *const claimcheck
     unsafe { read(decision, claimcheck_str::ABSENT, |d| claimcheck_str::view_opt(d.identity.as_ref().and_then(|i| i.subject.as_deref()))) }
 }
 
-/// Every verified claim as one JSON object, in the token's order (rendered
-/// on the first call, then kept); absent without a valid token.
+/// Every verified claim as one JSON object: the token's payload exactly as
+/// it was signed; absent without a valid token. The view lives as long as
+/// the decision.
 ///
 /// # Safety
 /// `decision` is NULL or a live decision.
@@ -211,8 +204,8 @@ pub unsafe extern "C" fn claimcheck_decision_claims_json(decision: *const claimc
         // SAFETY: NULL or a live decision, by the contract above.
         let Ok(d) = (unsafe { try_ref(decision) }) else { return claimcheck_str::ABSENT };
         let Some(identity) = d.decision.identity.as_ref() else { return claimcheck_str::ABSENT };
-        let json = d.claims_json.get_or_init(|| serde_json::to_string(&*identity.claims).unwrap_or_default());
-        claimcheck_str::view(json)
+        // The verified payload itself: no serialization per call.
+        claimcheck_str::view(identity.claims.as_json())
     })
 }
 
@@ -246,21 +239,11 @@ pub unsafe extern "C" fn claimcheck_decision_claim(
         if json_out.is_null() {
             return CLAIMCHECK_RESULT_NULL_ARGUMENT;
         }
-        let Some(value) = d.decision.identity.as_ref().and_then(|i| i.claims.get(name)) else {
+        // The claim's JSON text exactly as the verified token has it.
+        let Some(raw) = d.decision.identity.as_ref().and_then(|i| i.claims.raw(name)) else {
             return CLAIMCHECK_RESULT_NOT_FOUND;
         };
-        // A poisoned lock only means another accessor panicked mid-push; the
-        // vector itself is still consistent.
-        let mut cache = d.claim_json.lock().unwrap_or_else(|p| p.into_inner());
-        let view = match cache.iter().find(|(n, _)| n == name) {
-            Some((_, json)) => claimcheck_str::view(json),
-            None => {
-                let json: Box<str> = serde_json::to_string(value).unwrap_or_default().into();
-                let view = claimcheck_str::view(&json);
-                cache.push((name.to_owned(), json));
-                view
-            }
-        };
+        let view = claimcheck_str::view(raw);
         // SAFETY: non-NULL and valid for writes, by the contract above.
         unsafe { *json_out = view };
         CLAIMCHECK_RESULT_OK

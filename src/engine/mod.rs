@@ -13,12 +13,11 @@ use arc_swap::ArcSwap;
 use crate::config::schema::Mode;
 use crate::config::{load, ConfigError};
 use crate::decision::{Decision, Reason};
-use crate::identity::Identity;
+use crate::identity::{Claims, Identity};
 use crate::keys::{ProviderKeyStatus, RemoteRegistry};
 use crate::log::{LogLevel, LogSink, Logger};
 use crate::request::Request;
 use crate::rules::{Refusal, RuleInput};
-use crate::token::json::parse_object;
 use crate::token::jws::{parse_compact, TokenError};
 use crate::token::Credential;
 use crate::verify::signature::verify_signature;
@@ -165,7 +164,13 @@ impl Engine {
     /// Decides a request as if it carried a valid token with these claims:
     /// token validation is skipped and only the rules run. For testing rules
     /// (`claimcheck test`) without minting tokens; never for live traffic.
-    pub fn authorize_claims_at(&self, request: &Request<'_>, claims: crate::identity::Claims, now: f64) -> Decision {
+    pub fn authorize_claims_at(
+        &self,
+        request: &Request<'_>,
+        claims: serde_json::Map<String, serde_json::Value>,
+        now: f64,
+    ) -> Decision {
+        let claims = Claims::from_map(claims);
         let config = self.current.load();
         let issuer = claims.get("iss").and_then(serde_json::Value::as_str).unwrap_or("").to_owned();
         let tid = claims.get("tid").and_then(serde_json::Value::as_str);
@@ -235,14 +240,16 @@ impl Compiled {
                 format!("the token is {} bytes, over `limits.maxTokenSize` {}", token.len(), self.limits.max_token_size),
             ));
         }
-        let jws = parse_compact(token, self.limits.max_json_depth)?;
+        let mut jws = parse_compact(token, self.limits.max_json_depth)?;
         if jws.payload.is_empty() {
             return Err(TokenError::new(
                 Reason::MalformedToken,
                 "the payload is empty (detached content is not a bearer token)",
             ));
         }
-        let claims = parse_object(&jws.payload, self.limits.max_json_depth)
+        let payload = String::from_utf8(std::mem::take(&mut jws.payload))
+            .map_err(|_| TokenError::new(Reason::MalformedToken, "the claims are not UTF-8 text"))?;
+        let claims = Claims::parse(payload, self.limits.max_json_depth)
             .map_err(|e| TokenError::new(Reason::MalformedToken, format!("the claims are not a JSON object: {e}")))?;
         let iss = match claims.get("iss") {
             Some(serde_json::Value::String(s)) => s.as_str(),

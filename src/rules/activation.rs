@@ -95,12 +95,12 @@ impl<'r> Activation<'r> {
         let map: HashMap<CelMapKey<'r>, BoxVal<'r>> = match &self.needs.claims {
             Want::All => claims
                 .iter()
-                .map(|(k, v)| (CelMapKey::from(k.as_str()), json_to_val(v, 0)))
+                .map(|(k, v)| (CelMapKey::from(k), json_to_val(v, 0)))
                 .collect(),
             Want::Some(names) => names
                 .iter()
                 .filter_map(|n| claims.get_key_value(n.as_str()))
-                .map(|(k, v)| (CelMapKey::from(k.as_str()), json_to_val(v, 0)))
+                .map(|(k, v)| (CelMapKey::from(k), json_to_val(v, 0)))
                 .collect(),
             Want::Nothing => HashMap::new(),
         };

@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 fn identity(claims: serde_json::Value) -> Identity {
     let claims = match claims {
-        serde_json::Value::Object(m) => m,
+        serde_json::Value::Object(m) => crate::claims::Claims::from_map(m),
         _ => panic!("claims must be an object"),
     };
     let scopes = Identity::scopes_from_claims(&claims);

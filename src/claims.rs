@@ -1,0 +1,270 @@
+//! The claims of a token, read lazily: one pass over the payload records
+//! where each member's value is, and a value is parsed only when something
+//! reads it. Validation reads a handful of registered claims; a rule such as
+//! `"AI-Users" in auth.claims.groups` reads one more; nothing pays for the
+//! claims nobody looks at.
+
+use std::fmt;
+use std::ops::{Index, Range};
+use std::sync::OnceLock;
+
+use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, Visitor};
+use serde::ser::{Serialize, SerializeMap, Serializer};
+use serde_json::value::RawValue;
+use serde_json::{Map, Value};
+
+use crate::token::json::nesting_depth_exceeds;
+
+/// Where one member's name is.
+#[derive(Debug)]
+enum Name {
+    /// A span of the JSON text (the name had no escapes).
+    Span(Range<usize>),
+    /// The unescaped name.
+    Owned(Box<str>),
+}
+
+#[derive(Debug)]
+struct Member {
+    name: Name,
+    /// The span of the raw JSON value.
+    value: Range<usize>,
+    /// The value, parsed on first read.
+    parsed: OnceLock<Value>,
+}
+
+/// The claims of a token: a JSON object with unique member names.
+///
+/// Reads are cheap and thread-safe; each value is parsed at most once.
+pub struct Claims {
+    json: Box<str>,
+    members: Vec<Member>,
+    /// Member indexes sorted by name, for lookups.
+    sorted: Vec<u32>,
+}
+
+static NULL: Value = Value::Null;
+
+fn span_of(base: &str, part: &str) -> Range<usize> {
+    // Both are views into the same text: the offset is the address difference.
+    let start = (part.as_ptr() as usize).saturating_sub(base.as_ptr() as usize);
+    start..start + part.len()
+}
+
+struct MembersSeed<'b> {
+    base: &'b str,
+}
+
+impl<'de, 'b> DeserializeSeed<'de> for MembersSeed<'b> {
+    type Value = Vec<Member>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+/// A member name, borrowed when it has no escapes.
+struct KeyName<'de>(std::borrow::Cow<'de, str>);
+
+impl<'de> de::Deserialize<'de> for KeyName<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = KeyName<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a member name")
+            }
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+                Ok(KeyName(std::borrow::Cow::Borrowed(v)))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(KeyName(std::borrow::Cow::Owned(v.to_owned())))
+            }
+        }
+        d.deserialize_str(V)
+    }
+}
+
+impl<'de, 'b> Visitor<'de> for MembersSeed<'b> {
+    type Value = Vec<Member>;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON object")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut members = Vec::with_capacity(16);
+        while let Some(KeyName(key)) = map.next_key::<KeyName<'de>>()? {
+            let raw: &'de RawValue = map.next_value()?;
+            let name = match key {
+                std::borrow::Cow::Borrowed(k) => Name::Span(span_of(self.base, k)),
+                std::borrow::Cow::Owned(k) => Name::Owned(k.into_boxed_str()),
+            };
+            members.push(Member { name, value: span_of(self.base, raw.get()), parsed: OnceLock::new() });
+        }
+        Ok(members)
+    }
+}
+
+impl Claims {
+    /// Reads a JSON object whose nesting is at most `max_depth`, refusing a
+    /// member name that appears twice.
+    pub fn parse(json: String, max_depth: usize) -> Result<Claims, String> {
+        if nesting_depth_exceeds(json.as_bytes(), max_depth) {
+            return Err(format!("JSON nesting is deeper than {max_depth} (`limits.maxJsonDepth`)"));
+        }
+        let json = json.into_boxed_str();
+        let members = {
+            let mut de = serde_json::Deserializer::from_str(&json);
+            let members = MembersSeed { base: &json }.deserialize(&mut de).map_err(|e| e.to_string())?;
+            de.end().map_err(|e| e.to_string())?;
+            members
+        };
+        let mut claims = Claims { json, members, sorted: Vec::new() };
+        let mut sorted: Vec<u32> = (0..claims.members.len() as u32).collect();
+        sorted.sort_unstable_by(|a, b| claims.name_at(*a).cmp(claims.name_at(*b)));
+        for pair in sorted.windows(2) {
+            if let [a, b] = pair {
+                if claims.name_at(*a) == claims.name_at(*b) {
+                    return Err(format!("member `{}` appears twice", claims.name_at(*a)));
+                }
+            }
+        }
+        claims.sorted = sorted;
+        Ok(claims)
+    }
+
+    /// Claims from a map (for tests and `claimcheck test`).
+    pub fn from_map(map: Map<String, Value>) -> Claims {
+        let json = Value::Object(map).to_string();
+        // A map serializes to a valid object with unique names.
+        Claims::parse(json, usize::MAX).unwrap_or_else(|_| Claims { json: "{}".into(), members: Vec::new(), sorted: Vec::new() })
+    }
+
+    fn name_at(&self, index: u32) -> &str {
+        match self.members.get(index as usize).map(|m| &m.name) {
+            Some(Name::Span(r)) => self.json.get(r.clone()).unwrap_or(""),
+            Some(Name::Owned(n)) => n,
+            None => "",
+        }
+    }
+
+    fn member(&self, name: &str) -> Option<(&str, &Member)> {
+        let pos = self.sorted.binary_search_by(|i| self.name_at(*i).cmp(name)).ok()?;
+        let index = *self.sorted.get(pos)?;
+        Some((self.name_at(index), self.members.get(index as usize)?))
+    }
+
+    fn value_of<'s>(&'s self, member: &'s Member) -> &'s Value {
+        member.parsed.get_or_init(|| {
+            // The span was validated as JSON by the first pass.
+            self.json.get(member.value.clone()).and_then(|raw| serde_json::from_str(raw).ok()).unwrap_or(Value::Null)
+        })
+    }
+
+    /// The claim named `name`.
+    pub fn get(&self, name: &str) -> Option<&Value> {
+        self.member(name).map(|(_, m)| self.value_of(m))
+    }
+
+    /// The claim named `name`, with the name.
+    pub fn get_key_value(&self, name: &str) -> Option<(&str, &Value)> {
+        self.member(name).map(|(n, m)| (n, self.value_of(m)))
+    }
+
+    /// The claim's JSON text exactly as the token has it, without parsing it.
+    pub fn raw(&self, name: &str) -> Option<&str> {
+        self.member(name).and_then(|(_, m)| self.json.get(m.value.clone()))
+    }
+
+    /// Whether a claim named `name` is present.
+    pub fn contains_key(&self, name: &str) -> bool {
+        self.member(name).is_some()
+    }
+
+    /// Every claim, in the order the token lists them.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &Value)> + '_ {
+        (0..self.members.len() as u32).filter_map(|i| {
+            let m = self.members.get(i as usize)?;
+            Some((self.name_at(i), self.value_of(m)))
+        })
+    }
+
+    /// The number of claims.
+    pub fn len(&self) -> usize {
+        self.members.len()
+    }
+
+    /// True when there are none.
+    pub fn is_empty(&self) -> bool {
+        self.members.is_empty()
+    }
+
+    /// The claims as the token's own JSON text (the verified payload).
+    pub fn as_json(&self) -> &str {
+        &self.json
+    }
+
+    /// The claims as a JSON map (parses every value).
+    pub fn to_map(&self) -> Map<String, Value> {
+        self.iter().map(|(k, v)| (k.to_owned(), v.clone())).collect()
+    }
+}
+
+impl Index<&str> for Claims {
+    type Output = Value;
+    /// The claim, or `null` when absent (like `serde_json::Value`'s index).
+    fn index(&self, name: &str) -> &Value {
+        self.get(name).unwrap_or(&NULL)
+    }
+}
+
+impl fmt::Debug for Claims {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_map().entries(self.iter()).finish()
+    }
+}
+
+impl PartialEq for Claims {
+    fn eq(&self, other: &Claims) -> bool {
+        self.len() == other.len() && self.iter().all(|(k, v)| other.get(k) == Some(v))
+    }
+}
+
+impl Serialize for Claims {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(self.len()))?;
+        for (k, v) in self.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_members_lazily_and_exactly() {
+        let c = Claims::parse(r#"{"iss":"x","gr\u006fups":["a","b"],"n":1.5,"o":{"p":[1]}}"#.into(), 8).unwrap();
+        assert_eq!(c.len(), 4);
+        assert_eq!(c.get("iss"), Some(&Value::String("x".into())));
+        assert_eq!(c["groups"], serde_json::json!(["a", "b"]));
+        assert_eq!(c["o"]["p"][0], 1);
+        assert_eq!(c.raw("o"), Some(r#"{"p":[1]}"#));
+        assert_eq!(c.raw("groups"), Some(r#"["a","b"]"#));
+        assert_eq!(c["missing"], Value::Null);
+        assert!(c.contains_key("n") && !c.contains_key("nn"));
+        let names: Vec<&str> = c.iter().map(|(k, _)| k).collect();
+        assert_eq!(names, ["iss", "groups", "n", "o"], "token order is kept");
+        assert_eq!(Claims::from_map(c.to_map()), c);
+    }
+
+    #[test]
+    fn refuses_duplicates_depth_and_non_objects() {
+        assert!(Claims::parse(r#"{"a":1,"b":2,"a":3}"#.into(), 8).unwrap_err().contains("appears twice"));
+        assert!(Claims::parse(r#"{"a":1,"\u0061":2}"#.into(), 8).unwrap_err().contains("appears twice"));
+        assert!(Claims::parse(r#"{"a":[[[[1]]]]}"#.into(), 3).unwrap_err().contains("deeper"));
+        assert!(Claims::parse("[1]".into(), 8).is_err());
+        assert!(Claims::parse(r#"{"a":1} x"#.into(), 8).is_err());
+        assert!(Claims::parse(r#"{"a":tru}"#.into(), 8).is_err());
+    }
+}
