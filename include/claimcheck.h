@@ -902,7 +902,10 @@ claimcheck_result claimcheck_engine_set_logger(const struct claimcheck_engine *e
  *
  * Returns `CLAIMCHECK_RESULT_NULL_ARGUMENT` (NULL engine, request or
  * `decision_out`, or a NULL pointer with a non-zero length),
- * `CLAIMCHECK_RESULT_INVALID_UTF8`, `CLAIMCHECK_RESULT_INVALID_JSON` (a JSON
+ * `CLAIMCHECK_RESULT_INVALID_UTF8` (method, path, host, source address or
+ * an attribute; header, cookie and query bytes that are not UTF-8 are read
+ * with U+FFFD replacements instead, so such a credential never verifies),
+ * `CLAIMCHECK_RESULT_INVALID_JSON` (a JSON
  * attribute) or `CLAIMCHECK_RESULT_INVALID_ARGUMENT` (unknown attribute kind)
  * without writing anything.
  *

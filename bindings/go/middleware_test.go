@@ -136,13 +136,14 @@ func TestMiddlewareRefusesWhatTheEngineCannotRead(t *testing.T) {
 	h := Middleware(e, WithLogger(nil))(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		t.Error("the handler must not run")
 	}))
-	// A header value that is not UTF-8 (obs-text is legal HTTP).
+	// A credential that is not UTF-8 (obs-text is legal HTTP) is read
+	// lossily by the engine: a malformed token, 401.
 	r := httptest.NewRequest("GET", "/x", nil)
-	r.Header.Set("User-Agent", "caf\xe9")
+	r.Header.Set("Authorization", "Bearer caf\xe9")
 	w := httptest.NewRecorder()
 	h.ServeHTTP(w, r)
-	if w.Code != 400 || !strings.Contains(w.Body.String(), `"invalid_request"`) {
-		t.Errorf("non-UTF-8 header: %d %s", w.Code, w.Body)
+	if w.Code != 401 || !strings.Contains(w.Body.String(), `"malformed_token"`) {
+		t.Errorf("non-UTF-8 credential: %d %s", w.Code, w.Body)
 	}
 	// A closed engine fails closed.
 	e.Close()

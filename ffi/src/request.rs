@@ -13,7 +13,7 @@ use crate::decision::{claimcheck_decision, new_decision};
 use crate::engine::claimcheck_engine;
 use crate::error::{
     claimcheck_result, CLAIMCHECK_RESULT_INVALID_ARGUMENT, CLAIMCHECK_RESULT_INVALID_JSON, CLAIMCHECK_RESULT_NULL_ARGUMENT,
-    CLAIMCHECK_RESULT_OK,
+    CLAIMCHECK_RESULT_INVALID_UTF8, CLAIMCHECK_RESULT_OK,
 };
 use crate::handles::{self, try_ref};
 use crate::panic;
@@ -144,14 +144,55 @@ unsafe fn array<'a, T>(ptr: *const T, len: usize) -> Result<&'a [T], claimcheck_
 
 type Pair<'a> = (&'a str, &'a str);
 
+/// A pair part that is not UTF-8, read lossily: (pair index, is the value, text).
+type LossyPart = (usize, bool, String);
+
+/// Reads one part of a pair: UTF-8 is borrowed as is; other bytes (HTTP
+/// allows obs-text in header values) are recorded for a lossy copy with
+/// U+FFFD replacements, and "" stands in until the copy is patched in.
+///
+/// # Safety
+/// `view` is a valid view (the request's contract).
+unsafe fn pair_part<'a>(view: claimcheck_str, index: usize, value: bool, lossy: &mut Vec<LossyPart>) -> Result<&'a str, claimcheck_result> {
+    // SAFETY: forwarded contract.
+    match unsafe { input_view(view) } {
+        Err(CLAIMCHECK_RESULT_INVALID_UTF8) => {
+            // SAFETY: the view was readable: only its UTF-8 check failed.
+            let bytes = unsafe { std::slice::from_raw_parts(view.ptr.cast::<u8>(), view.len) };
+            lossy.push((index, value, String::from_utf8_lossy(bytes).into_owned()));
+            Ok("")
+        }
+        other => other,
+    }
+}
+
 /// # Safety
 /// `pairs` views valid bytes (the request's contract).
-unsafe fn pairs<'a, const N: usize>(pairs: &'a [claimcheck_pair]) -> Result<StackSlice<Pair<'a>, N>, claimcheck_result> {
+unsafe fn pairs<'a, const N: usize>(
+    pairs: &'a [claimcheck_pair],
+    lossy: &mut Vec<LossyPart>,
+) -> Result<StackSlice<Pair<'a>, N>, claimcheck_result> {
     StackSlice::build(pairs.len(), || ("", ""), |i| {
         let p = pairs.get(i).ok_or(CLAIMCHECK_RESULT_INVALID_ARGUMENT)?;
         // SAFETY: the views come from the caller's request, valid for the call.
-        unsafe { Ok((input_view(p.name)?, input_view(p.value)?)) }
+        unsafe { Ok((pair_part(p.name, i, false, lossy)?, pair_part(p.value, i, true, lossy)?)) }
     })
+}
+
+/// The pairs with their lossy parts patched in (only built when some part
+/// was not UTF-8, which is rare).
+fn patched<'a>(pairs: &[Pair<'a>], lossy: &'a [LossyPart]) -> Vec<Pair<'a>> {
+    let mut out = pairs.to_vec();
+    for (index, value, text) in lossy {
+        if let Some(pair) = out.get_mut(*index) {
+            if *value {
+                pair.1 = text;
+            } else {
+                pair.0 = text;
+            }
+        }
+    }
+    out
 }
 
 /// Runs `f` with the core's view of the C request.
@@ -161,9 +202,24 @@ unsafe fn pairs<'a, const N: usize>(pairs: &'a [claimcheck_pair]) -> Result<Stac
 unsafe fn with_request<R>(req: &claimcheck_request, f: impl FnOnce(&Request<'_>) -> R) -> Result<R, claimcheck_result> {
     // SAFETY: (all views and arrays below) valid for this call by the request's contract.
     unsafe {
-        let headers = pairs::<STACK_HEADERS>(array(req.headers, req.headers_len)?)?;
-        let cookies = if req.cookies.is_null() { None } else { Some(pairs::<STACK_PAIRS>(array(req.cookies, req.cookies_len)?)?) };
-        let query = if req.query.is_null() { None } else { Some(pairs::<STACK_PAIRS>(array(req.query, req.query_len)?)?) };
+        // Header, cookie and query parts that are not UTF-8 are read lossily
+        // rather than failing the request: a token among them can then never
+        // verify (U+FFFD is not base64url), and rules see the replacements.
+        let (mut lossy_h, mut lossy_c, mut lossy_q) = (Vec::new(), Vec::new(), Vec::new());
+        let headers = pairs::<STACK_HEADERS>(array(req.headers, req.headers_len)?, &mut lossy_h)?;
+        let cookies = if req.cookies.is_null() {
+            None
+        } else {
+            Some(pairs::<STACK_PAIRS>(array(req.cookies, req.cookies_len)?, &mut lossy_c)?)
+        };
+        let query = if req.query.is_null() {
+            None
+        } else {
+            Some(pairs::<STACK_PAIRS>(array(req.query, req.query_len)?, &mut lossy_q)?)
+        };
+        let headers_fixed = (!lossy_h.is_empty()).then(|| patched(headers.as_slice(), &lossy_h));
+        let cookies_fixed = cookies.as_ref().filter(|_| !lossy_c.is_empty()).map(|c| patched(c.as_slice(), &lossy_c));
+        let query_fixed = query.as_ref().filter(|_| !lossy_q.is_empty()).map(|q| patched(q.as_slice(), &lossy_q));
         let attrs = array(req.attributes, req.attributes_len)?;
         let attributes = StackSlice::<Attribute<'_>, STACK_ATTRIBUTES>::build(
             attrs.len(),
@@ -186,9 +242,9 @@ unsafe fn with_request<R>(req: &claimcheck_request, f: impl FnOnce(&Request<'_>)
             method: input_view(req.method)?,
             path: input_view(req.path)?,
             host: input_view(req.host)?,
-            headers: headers.as_slice(),
-            cookies: cookies.as_ref().map(StackSlice::as_slice),
-            query: query.as_ref().map(StackSlice::as_slice),
+            headers: headers_fixed.as_deref().unwrap_or(headers.as_slice()),
+            cookies: cookies_fixed.as_deref().or(cookies.as_ref().map(StackSlice::as_slice)),
+            query: query_fixed.as_deref().or(query.as_ref().map(StackSlice::as_slice)),
             source_address: input_view(req.source_address)?,
             attributes: attributes.as_slice(),
         };
@@ -241,7 +297,10 @@ unsafe fn authorize(
 ///
 /// Returns `CLAIMCHECK_RESULT_NULL_ARGUMENT` (NULL engine, request or
 /// `decision_out`, or a NULL pointer with a non-zero length),
-/// `CLAIMCHECK_RESULT_INVALID_UTF8`, `CLAIMCHECK_RESULT_INVALID_JSON` (a JSON
+/// `CLAIMCHECK_RESULT_INVALID_UTF8` (method, path, host, source address or
+/// an attribute; header, cookie and query bytes that are not UTF-8 are read
+/// with U+FFFD replacements instead, so such a credential never verifies),
+/// `CLAIMCHECK_RESULT_INVALID_JSON` (a JSON
 /// attribute) or `CLAIMCHECK_RESULT_INVALID_ARGUMENT` (unknown attribute kind)
 /// without writing anything.
 ///

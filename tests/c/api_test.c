@@ -236,11 +236,25 @@ static void test_request_arguments(void) {
     req.method = view("G\xc3");
     CHECK(claimcheck_engine_authorize(e, &req, &d) == CLAIMCHECK_RESULT_INVALID_UTF8);
     req.method = view("GET");
+    /* Header bytes that are not UTF-8 (obs-text) are read with U+FFFD
+     * replacements: such a credential is malformed (fail closed), and a
+     * Latin-1 header elsewhere does not stop a valid token. */
     h[0].name = view("authorization");
     h[0].value = view("Bearer \xff");
     req.headers = h;
     req.headers_len = 1;
-    CHECK(claimcheck_engine_authorize(e, &req, &d) == CLAIMCHECK_RESULT_INVALID_UTF8);
+    CHECK(claimcheck_engine_authorize_at(e, &req, fx.now, &d) == CLAIMCHECK_RESULT_OK);
+    CHECK(claimcheck_decision_status(d) == 401 && claimcheck_decision_reason(d) == CLAIMCHECK_REASON_MALFORMED_TOKEN);
+    claimcheck_decision_free(d);
+    snprintf(auth, sizeof auth, "Bearer %s", token(&fx, "valid"));
+    h[0].value = view(auth);
+    h[1].name = view("user-agent");
+    h[1].value = view("caf\xe9-client/1.0");
+    req.headers_len = 2;
+    CHECK(claimcheck_engine_authorize_at(e, &req, fx.now, &d) == CLAIMCHECK_RESULT_OK);
+    CHECK(claimcheck_decision_allowed(d));
+    claimcheck_decision_free(d);
+    d = (claimcheck_decision *)0x1;
     attr.name = view("mcp.tool.name");
     attr.value = view("{not json");
     attr.kind = CLAIMCHECK_ATTRIBUTE_JSON;
