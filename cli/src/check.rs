@@ -8,7 +8,7 @@ use clap::Args;
 use claimcheck::config::schema::ConfigFile;
 use claimcheck::config::{parse_config, ConfigDuration};
 use claimcheck::keys::KeySet;
-use claimcheck::rules::{RuleKind, RuleSet, RuleSpec};
+use claimcheck::rules::RuleKind;
 use serde_json::json;
 
 use crate::common::{config_path, usage, Paint, EXIT_FAIL};
@@ -111,15 +111,7 @@ pub fn run(args: CheckArgs) -> ExitCode {
         Err(e) => return usage("check", format!("cannot read `{}`: {e}", path.display())),
     };
     let loaded = parse_config(&text).and_then(|file| {
-        let specs: Vec<RuleSpec> = file.authorization.as_ref().map(|a| a.rules.iter().map(|r| r.0.clone()).collect()).unwrap_or_default();
-        RuleSet::compile(&specs, &file.limits.rule_limits()).map_err(|e| claimcheck::ConfigError {
-            kind: claimcheck::ConfigErrorKind::Rule,
-            path: Some(format!("authorization.rules[{}]", e.index)),
-            line: None,
-            rule: Some(e.index),
-            column: e.column,
-            message: e.message,
-        })?;
+        file.compile_rules()?;
         // Without remote key sources, building the engine fetches nothing:
         // build it, so key-set errors are exactly the engine's.
         let remote = file.authentication.iter().flat_map(|a| &a.providers).any(|p| p.jwks.url.is_some() || p.jwks.remote.is_some() || p.jwks.discovery == Some(true));

@@ -280,26 +280,9 @@ impl State {
     }
 }
 
-/// Percent-decoding for form fields (`+` is a space).
+/// A form field, percent-decoded (`+` is a space).
 fn decode(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while let Some(&b) = bytes.get(i) {
-        match b {
-            b'+' => out.push(b' '),
-            b'%' => match bytes.get(i + 1..i + 3).and_then(|h| std::str::from_utf8(h).ok()).and_then(|h| u8::from_str_radix(h, 16).ok()) {
-                Some(v) => {
-                    out.push(v);
-                    i += 2;
-                }
-                None => out.push(b'%'),
-            },
-            _ => out.push(b),
-        }
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
+    claimcheck::token::extract::percent_decode(text).map(|c| c.into_owned()).unwrap_or_default()
 }
 
 /// The token's claims, decoded without verification (for transcripts).

@@ -103,6 +103,19 @@ impl fmt::Display for ConfigError {
 
 impl std::error::Error for ConfigError {}
 
+impl From<crate::rules::RuleError> for ConfigError {
+    fn from(e: crate::rules::RuleError) -> ConfigError {
+        ConfigError {
+            kind: ConfigErrorKind::Rule,
+            path: Some(format!("authorization.rules[{}]", e.index)),
+            line: None,
+            rule: Some(e.index),
+            column: e.column,
+            message: e.message,
+        }
+    }
+}
+
 /// The closest candidate to `word` within a small edit distance, for
 /// "did you mean" hints.
 pub(crate) fn closest<'c>(word: &str, candidates: impl IntoIterator<Item = &'c str>) -> Option<&'c str> {

@@ -26,6 +26,16 @@ pub struct ConfigFile {
     pub load_warnings: Vec<String>,
 }
 
+impl ConfigFile {
+    /// Compiles `authorization.rules` with the config's limits; the error
+    /// names the rule and column.
+    pub fn compile_rules(&self) -> Result<crate::rules::RuleSet, super::ConfigError> {
+        let specs: Vec<crate::rules::RuleSpec> =
+            self.authorization.as_ref().map(|a| a.rules.iter().map(|r| r.0.clone()).collect()).unwrap_or_default();
+        Ok(crate::rules::RuleSet::compile(&specs, &self.limits.rule_limits())?)
+    }
+}
+
 /// How a missing or invalid token is treated (agentgateway's modes).
 #[derive(Debug, Clone, Copy, Default, Deserialize, Serialize, PartialEq, Eq)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]

@@ -8,12 +8,12 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::config::schema::{ConfigFile, Jwks, Limits, Mode, Provider};
-use crate::config::{ConfigError, ConfigErrorKind};
+use crate::config::ConfigError;
 use crate::decision::Challenge;
 use crate::keys::remote::{self, RemoteKeys, RemoteSettings, RemoteTarget};
 use crate::keys::{KeySet, KeySource, ProviderKeys, RemoteRegistry};
 use crate::log::Logger;
-use crate::rules::{RuleSet, RuleSpec};
+use crate::rules::RuleSet;
 use crate::token::TokenSources;
 use crate::verify::algorithm::{Algorithm, AlgorithmSet};
 use crate::verify::claims::{AudienceCheck, ClaimPolicy};
@@ -97,19 +97,7 @@ impl Compiled {
             }
             providers.push(runtime);
         }
-        let specs: Vec<RuleSpec> = file
-            .authorization
-            .as_ref()
-            .map(|a| a.rules.iter().map(|r| r.0.clone()).collect())
-            .unwrap_or_default();
-        let rules = RuleSet::compile(&specs, &file.limits.rule_limits()).map_err(|e| ConfigError {
-            kind: ConfigErrorKind::Rule,
-            path: Some(format!("authorization.rules[{}]", e.index)),
-            line: None,
-            rule: Some(e.index),
-            column: e.column,
-            message: e.message,
-        })?;
+        let rules = file.compile_rules()?;
         wait_for_first_keys(&new_remotes, &mut warnings);
         Ok(Compiled {
             mode: auth.mode,

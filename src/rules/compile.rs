@@ -408,7 +408,7 @@ impl Walker<'_> {
             && !type_name()
         {
             let mut message = format!("unknown variable `{root}`");
-            if let Some(s) = suggest(root, self.known) {
+            if let Some(s) = crate::config::error::closest(root, self.known.iter().copied()) {
                 message.push_str(&format!("; did you mean `{s}`?"));
             }
             self.fail(root_id(e), message);
@@ -524,32 +524,6 @@ fn root_id(e: &IdedExpr) -> u64 {
             _ => return cur.id,
         }
     }
-}
-
-/// The closest known name, for "did you mean".
-fn suggest<'k>(name: &str, known: &[&'k str]) -> Option<&'k str> {
-    known
-        .iter()
-        .map(|k| (edit_distance(name, k), *k))
-        .filter(|(d, k)| *d <= 2.max(k.len() / 3))
-        .min_by_key(|(d, _)| *d)
-        .map(|(_, k)| k)
-}
-
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut cur = vec![i + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let sub = prev.get(j).copied().unwrap_or(0) + usize::from(ca != *cb);
-            let del = prev.get(j + 1).copied().unwrap_or(0) + 1;
-            let ins = cur.get(j).copied().unwrap_or(0) + 1;
-            cur.push(sub.min(del).min(ins));
-        }
-        prev = cur;
-    }
-    prev.last().copied().unwrap_or(0)
 }
 
 /// Children of a node, for the iterative walks.

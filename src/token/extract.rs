@@ -156,9 +156,9 @@ fn cookie_pairs(header: &str) -> impl Iterator<Item = (&str, &str)> {
     })
 }
 
-/// Percent-decodes a query component (`+` is a space); `None` when the
-/// result is not UTF-8.
-fn percent_decode(text: &str) -> Option<Cow<'_, str>> {
+/// Percent-decodes a query or form component (`+` is a space); `None` when
+/// the result is not UTF-8.
+pub fn percent_decode(text: &str) -> Option<Cow<'_, str>> {
     if !text.bytes().any(|b| b == b'%' || b == b'+') {
         return Some(Cow::Borrowed(text));
     }
