@@ -128,6 +128,17 @@ impl Claims {
             }
         }
         claims.sorted = sorted;
+        // The first pass checks syntax only. A number too large for f64 or a
+        // lone surrogate escape passes it but fails a full parse; parse such
+        // values now, so a token that holds one is refused instead of its
+        // claim reading as null later.
+        for member in &claims.members {
+            let raw = claims.json.get(member.value.clone()).unwrap_or("");
+            if may_fail_full_parse(raw) {
+                let value: Value = serde_json::from_str(raw).map_err(|e| format!("a claim value cannot be read: {e}"))?;
+                let _ = member.parsed.set(value);
+            }
+        }
         Ok(claims)
     }
 
@@ -208,6 +219,43 @@ impl Claims {
     }
 }
 
+/// Whether a raw JSON value holds something a full parse checks and the
+/// syntax-only pass does not: a `\u` escape (a lone surrogate is refused), a
+/// number with an exponent, or a run of more than 300 digits (either may
+/// overflow f64).
+fn may_fail_full_parse(raw: &str) -> bool {
+    let bytes = raw.as_bytes();
+    let mut in_string = false;
+    let mut digits = 0usize;
+    let mut prev = 0u8;
+    for (i, &b) in bytes.iter().enumerate() {
+        if in_string {
+            if prev == b'\\' && b == b'u' {
+                return true;
+            }
+            if b == b'"' && prev != b'\\' {
+                in_string = false;
+            }
+            // A backslash escaped by a backslash does not escape what follows.
+            prev = if prev == b'\\' && b == b'\\' { 0 } else { b };
+            continue;
+        }
+        match b {
+            b'"' => in_string = true,
+            b'e' | b'E' if i > 0 && (prev.is_ascii_digit() || prev == b'.') => return true,
+            b'0'..=b'9' => {
+                digits += 1;
+                if digits > 300 {
+                    return true;
+                }
+            }
+            _ => digits = 0,
+        }
+        prev = b;
+    }
+    false
+}
+
 impl Index<&str> for Claims {
     type Output = Value;
     /// The claim, or `null` when absent (like `serde_json::Value`'s index).
@@ -256,6 +304,24 @@ mod tests {
         let names: Vec<&str> = c.iter().map(|(k, _)| k).collect();
         assert_eq!(names, ["iss", "groups", "n", "o"], "token order is kept");
         assert_eq!(Claims::from_map(c.to_map()), c);
+    }
+
+    #[test]
+    fn refuses_values_a_full_parse_refuses() {
+        // Lone surrogate, even nested; numbers beyond f64.
+        assert!(Claims::parse(r#"{"groups":["eng","\ud800"]}"#.into(), 8).is_err());
+        assert!(Claims::parse(r#"{"exp":1e400}"#.into(), 8).is_err());
+        let long = format!(r#"{{"n":{}}}"#, "9".repeat(400));
+        assert!(Claims::parse(long, 8).is_err());
+        // Valid escapes and exponents are fine and read back exactly.
+        let c = Claims::parse(r#"{"name":"caf\u00e9","pair":"\ud83d\ude00","x":1.5e3,"t":true,"b":"\\u"}"#.into(), 8).unwrap();
+        assert_eq!(c["name"], "café");
+        assert_eq!(c["pair"], "😀");
+        assert_eq!(c["x"], 1500.0);
+        assert_eq!(c["b"], "\\u");
+        assert!(!may_fail_full_parse(r#"["a\\","b"]"#));
+        assert!(!may_fail_full_parse("true"));
+        assert!(may_fail_full_parse(r#""\u0041""#));
     }
 
     #[test]

@@ -21,26 +21,22 @@ pub struct Identity {
 }
 
 impl Identity {
-    /// Collects the scopes from `scp` (array or space-separated string) or
-    /// `scope` (space-separated string). A claim of another type gives none:
-    /// scopes are only ever granted, never guessed.
+    /// Collects the scopes from `scp` (an array of strings or a
+    /// space-separated string) or, when there is no `scp`, from `scope` (a
+    /// space-separated string). A present claim of another shape grants
+    /// nothing, and never makes the other claim count instead: scopes are
+    /// only ever granted, never guessed.
     pub fn scopes_from_claims(claims: &Claims) -> Vec<String> {
-        let mut scopes = Vec::new();
-        for name in ["scp", "scope"] {
-            match claims.get(name) {
-                Some(serde_json::Value::String(s)) => {
-                    scopes.extend(s.split(' ').filter(|w| !w.is_empty()).map(str::to_owned))
-                }
-                Some(serde_json::Value::Array(items)) => scopes.extend(
-                    items
-                        .iter()
-                        .filter_map(|v| v.as_str())
-                        .map(str::to_owned),
-                ),
-                _ => continue,
+        let words = |s: &str| s.split(' ').filter(|w| !w.is_empty()).map(str::to_owned).collect::<Vec<_>>();
+        match (claims.get("scp"), claims.get("scope")) {
+            (Some(serde_json::Value::String(s)), _) => words(s),
+            (Some(serde_json::Value::Array(items)), _) => {
+                let strings: Option<Vec<String>> = items.iter().map(|v| v.as_str().map(str::to_owned)).collect();
+                strings.unwrap_or_default()
             }
-            break;
+            (Some(_), _) => Vec::new(),
+            (None, Some(serde_json::Value::String(s))) => words(s),
+            (None, _) => Vec::new(),
         }
-        scopes
     }
 }

@@ -65,6 +65,13 @@ fn meaning_checks_name_the_field() {
 }
 
 #[test]
+fn hmac_algorithms_need_a_local_secret() {
+    let e = err("authentication:\n  providers:\n    - issuer: https://x\n      audiences: [a]\n      algorithms: [RS256, HS256]\n      jwks: {url: 'https://x/keys'}\n");
+    assert_eq!(e.path.as_deref(), Some("authentication.providers[0].algorithms[1]"), "{e}");
+    assert!(e.message.contains("shared secret"), "{e}");
+}
+
+#[test]
 fn syntax_errors_give_line_and_column() {
     let e = err("authentication:\n  mode: [strict\n");
     assert_eq!(e.kind, ConfigErrorKind::Syntax);

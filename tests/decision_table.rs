@@ -237,11 +237,34 @@ fn wrongly_typed_or_missing_claims_are_invalid_claim() {
         json!({"exp": null}),
         json!({"aud": null}),
         json!({"iss": null}),
+        json!({"exp": serde_json::Value::Null, "tid": "x"}),
     ] {
         let t = sign(&RSA, &claims_with(change.clone()));
         let d = bearer(&e, &t);
         assert_eq!(d.reason.as_str(), "invalid_claim", "{change}: {d:#?}");
         assert_invalid_token(&d, "invalid_claim");
+    }
+}
+
+#[test]
+fn a_required_claim_that_is_null_is_missing() {
+    let e = engine(&config(&DevKey::jwks(&[&RSA]), "requiredClaims: [exp, tid]", ""));
+    let t = sign(&RSA, &json!({"iss": ISSUER, "aud": AUDIENCE, "exp": NOW as i64 + 60, "tid": null}));
+    assert_invalid_token(&bearer(&e, &t), "invalid_claim");
+    let t = sign(&RSA, &json!({"iss": ISSUER, "aud": AUDIENCE, "exp": NOW as i64 + 60, "tid": "t1"}));
+    assert_decision(&bearer(&e, &t), 200, "allowed");
+}
+
+#[test]
+fn claim_values_a_full_parse_refuses_make_the_token_malformed() {
+    let e = engine(&rsa_config());
+    let header = br#"{"alg":"RS256","kid":"rsa-1"}"#;
+    for payload in [
+        format!(r#"{{"iss":"{ISSUER}","aud":"{AUDIENCE}","exp":{},"groups":["\ud800"]}}"#, NOW as i64 + 60),
+        format!(r#"{{"iss":"{ISSUER}","aud":"{AUDIENCE}","exp":{},"n":1e400}}"#, NOW as i64 + 60),
+    ] {
+        let t = RSA.sign_raw(header, payload.as_bytes()).unwrap();
+        assert_invalid_token(&bearer(&e, &t), "malformed_token");
     }
 }
 

@@ -256,6 +256,17 @@ fn validate_provider(p: &Provider, path: &str) -> Result<(), ConfigError> {
             }
         }
     }
+    if let Some(algs) = &p.algorithms {
+        let remote = p.jwks.url.is_some() || p.jwks.remote.is_some() || p.jwks.discovery == Some(true);
+        if remote {
+            if let Some(i) = algs.iter().position(|a| a.starts_with("HS")) {
+                return Err(ConfigError::invalid(
+                    format!("{path}.algorithms[{i}]"),
+                    format!("`{}` needs a shared secret in `jwks.inline` or `jwks.file`; a secret fetched from a URL is public", algs.get(i).map(String::as_str).unwrap_or("")),
+                ));
+            }
+        }
+    }
     if let Some(claims) = &p.required_claims {
         if let Some(i) = claims.iter().position(|c| c.trim().is_empty()) {
             return Err(ConfigError::invalid(format!("{path}.requiredClaims[{i}]"), "must not be empty"));

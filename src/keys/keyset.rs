@@ -137,6 +137,26 @@ impl KeySet {
         Ok((set, warnings))
     }
 
+    /// The set without its HMAC secrets, with a warning for each one dropped.
+    /// Fetched key sets go through this: a secret published over HTTP(S) is
+    /// known to everyone who can fetch it, so it must never verify a token.
+    pub fn without_secrets(self) -> (KeySet, Vec<String>) {
+        let ambiguous_kids = self.ambiguous_kids;
+        let (secrets, public): (Vec<_>, Vec<_>) = self.keys.into_iter().partition(VerifyingKey::is_symmetric);
+        let warnings = secrets
+            .iter()
+            .map(|k| {
+                format!(
+                    "skipped key{}: an HMAC secret in a fetched key set is never used",
+                    k.kid.as_deref().map(|kid| format!(" `{kid}`")).unwrap_or_default()
+                )
+            })
+            .collect();
+        let mut set = KeySet::from_keys(public);
+        set.ambiguous_kids = ambiguous_kids;
+        (set, warnings)
+    }
+
     /// A set of already-parsed keys.
     pub fn from_keys(keys: Vec<VerifyingKey>) -> KeySet {
         let mut by_kid: HashMap<String, Vec<usize>> = HashMap::new();
@@ -216,5 +236,22 @@ fn key_label(index: usize, jwk: &Value) -> String {
     match jwk.get("kid").and_then(Value::as_str) {
         Some(kid) => format!("{index} (kid `{kid}`)"),
         None => format!("{index}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dev::DevKey;
+
+    #[test]
+    fn a_fetched_set_keeps_no_secrets() {
+        let hs = DevKey::generate(Algorithm::HS256, "secret").unwrap();
+        let (set, _) = KeySet::from_value(&DevKey::jwks(&[&hs]), 10).unwrap();
+        assert_eq!(set.len(), 1, "a local key set may hold a secret");
+        let (set, warnings) = set.without_secrets();
+        assert!(set.is_empty());
+        assert!(warnings[0].contains("never used"), "{warnings:?}");
+        assert!(matches!(set.choose(Some("secret"), Algorithm::HS256), Err(KeyChoiceError::UnknownKid(_))));
     }
 }

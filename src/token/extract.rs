@@ -169,7 +169,11 @@ pub fn percent_decode(text: &str) -> Option<Cow<'_, str>> {
         match b {
             b'+' => out.push(b' '),
             b'%' => {
-                let hex = bytes.get(i + 1..i + 3).and_then(|h| std::str::from_utf8(h).ok());
+                // Exactly two hex digits (from_str_radix alone would take `+5`).
+                let hex = bytes
+                    .get(i + 1..i + 3)
+                    .filter(|h| h.iter().all(u8::is_ascii_hexdigit))
+                    .and_then(|h| std::str::from_utf8(h).ok());
                 match hex.and_then(|h| u8::from_str_radix(h, 16).ok()) {
                     Some(v) => {
                         out.push(v);
@@ -209,6 +213,14 @@ mod tests {
         assert_eq!(s.find(&r), Credential::Present("q.v".into()));
         let h = [("authorization", "Basic dXNlcg==")];
         assert_eq!(s.find(&Request { headers: &h, ..Default::default() }), Credential::Missing);
+    }
+
+    #[test]
+    fn percent_decoding_takes_exactly_two_hex_digits() {
+        assert_eq!(percent_decode("a%2Eb+c").as_deref(), Some("a.b c"));
+        assert_eq!(percent_decode("%+5").as_deref(), Some("% 5"), "no byte 0x05 from `%+5`");
+        assert_eq!(percent_decode("%zz%4").as_deref(), Some("%zz%4"));
+        assert_eq!(percent_decode("%ff"), None, "not UTF-8");
     }
 
     #[test]

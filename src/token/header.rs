@@ -8,6 +8,9 @@ use std::fmt;
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor};
 use serde_json::Value;
 
+/// Most members a JOSE header may have (real headers have three to six).
+const MAX_HEADER_MEMBERS: usize = 32;
+
 /// A member value that should be a string: the string, or the fact that it
 /// is something else (so the error can say which member has the wrong type).
 #[derive(Debug, PartialEq, Eq)]
@@ -112,6 +115,11 @@ impl<'de> Visitor<'de> for HeaderSeed {
         // Headers have a handful of members: a linear scan beats hashing.
         let mut seen: Vec<Cow<'de, str>> = Vec::with_capacity(8);
         while let Some(CowStr(key)) = map.next_key::<CowStr<'de>>()? {
+            // Bounded, so the duplicate scan below stays cheap whatever the
+            // (unauthenticated) header holds.
+            if seen.len() >= MAX_HEADER_MEMBERS {
+                return Err(de::Error::custom(format!("the header has more than {MAX_HEADER_MEMBERS} members")));
+            }
             if seen.contains(&key) {
                 return Err(de::Error::custom(format!("member `{key}` appears twice")));
             }
@@ -154,6 +162,8 @@ mod tests {
         assert_eq!(h.typ, Some(StrMember::NotAString));
         assert!(parse_header(br#"{"alg":"RS256","alg":"none"}"#).unwrap_err().contains("twice"));
         assert!(parse_header(br#"{"x":1,"x":2}"#).unwrap_err().contains("twice"));
+        let many: String = (0..40).map(|i| format!("\"m{i}\":0")).collect::<Vec<_>>().join(",");
+        assert!(parse_header(format!("{{{many}}}").as_bytes()).unwrap_err().contains("more than 32"));
         assert!(parse_header(br#"[1]"#).is_err());
         assert!(parse_header(br#"{"alg":"RS256"} 1"#).is_err());
     }

@@ -85,7 +85,7 @@ impl ClaimPolicy {
             ));
         }
         for name in &self.required {
-            if !claims.contains_key(name) {
+            if claims.get(name).is_none_or(Value::is_null) {
                 return Err(invalid(format!("required claim `{name}` is missing")));
             }
         }

@@ -289,8 +289,10 @@ impl RemoteKeys {
             }
         };
         let fetched = self.fetcher.get_json(&url)?;
-        let (set, warnings) = KeySet::from_value(&fetched.doc, self.settings.max_keys)
+        let (set, mut warnings) = KeySet::from_value(&fetched.doc, self.settings.max_keys)
             .map_err(|e| format!("GET {url}: {}", e.0))?;
+        let (set, dropped) = set.without_secrets();
+        warnings.extend(dropped);
         if set.is_empty() {
             return Err(format!("GET {url}: the key set has no usable key ({})", warnings.join("; ")));
         }
