@@ -27,6 +27,8 @@ enum Name {
 #[derive(Debug)]
 struct Member {
     name: Name,
+    /// [`name_key`] of the name: equal keys are a cheap first test.
+    key: u64,
     /// The span of the raw JSON value.
     value: Range<usize>,
     /// The value, parsed on first read.
@@ -39,11 +41,27 @@ struct Member {
 pub struct Claims {
     json: Box<str>,
     members: Vec<Member>,
-    /// Member indexes sorted by name, for lookups.
+    /// Member indexes sorted by name, for lookups in large claim sets
+    /// (empty when there are few members: a scan is faster then).
     sorted: Vec<u32>,
 }
 
 static NULL: Value = Value::Null;
+
+/// A member name's length and first seven bytes in one word. Different keys
+/// mean different names; equal keys mean equal names when the name is at
+/// most seven bytes (most claim names are three), else the bytes decide.
+fn name_key(name: &str) -> u64 {
+    let mut key = (name.len().min(255) as u64) << 56;
+    for (i, b) in name.bytes().take(7).enumerate() {
+        key |= u64::from(b) << (8 * i);
+    }
+    key
+}
+
+/// Up to this many members, lookups scan and duplicates are found pairwise;
+/// beyond it, names are sorted once.
+const SCAN_LIMIT: u32 = 24;
 
 fn span_of(base: &str, part: &str) -> Range<usize> {
     // Both are views into the same text: the offset is the address difference.
@@ -93,11 +111,12 @@ impl<'de, 'b> Visitor<'de> for MembersSeed<'b> {
         let mut members = Vec::with_capacity(16);
         while let Some(KeyName(key)) = map.next_key::<KeyName<'de>>()? {
             let raw: &'de RawValue = map.next_value()?;
+            let name_key = name_key(&key);
             let name = match key {
                 std::borrow::Cow::Borrowed(k) => Name::Span(span_of(self.base, k)),
                 std::borrow::Cow::Owned(k) => Name::Owned(k.into_boxed_str()),
             };
-            members.push(Member { name, value: span_of(self.base, raw.get()), parsed: OnceLock::new() });
+            members.push(Member { name, key: name_key, value: span_of(self.base, raw.get()), parsed: OnceLock::new() });
         }
         Ok(members)
     }
@@ -118,16 +137,30 @@ impl Claims {
             members
         };
         let mut claims = Claims { json, members, sorted: Vec::new() };
-        let mut sorted: Vec<u32> = (0..claims.members.len() as u32).collect();
-        sorted.sort_unstable_by(|a, b| claims.name_at(*a).cmp(claims.name_at(*b)));
-        for pair in sorted.windows(2) {
-            if let [a, b] = pair {
-                if claims.name_at(*a) == claims.name_at(*b) {
-                    return Err(format!("member `{}` appears twice", claims.name_at(*a)));
+        let count = claims.members.len() as u32;
+        if count <= SCAN_LIMIT {
+            // Few members (the usual case): compare pairs directly.
+            for a in 0..count {
+                for b in a + 1..count {
+                    if claims.same_name(a, b) {
+                        return Err(format!("member `{}` appears twice", claims.name_at(a)));
+                    }
                 }
             }
+        } else {
+            // Many: sort once (O(n log n) whatever the token holds), then
+            // duplicates are neighbours and lookups binary-search.
+            let mut sorted: Vec<u32> = (0..count).collect();
+            sorted.sort_unstable_by(|a, b| claims.name_at(*a).cmp(claims.name_at(*b)));
+            for pair in sorted.windows(2) {
+                if let [a, b] = pair {
+                    if claims.name_at(*a) == claims.name_at(*b) {
+                        return Err(format!("member `{}` appears twice", claims.name_at(*a)));
+                    }
+                }
+            }
+            claims.sorted = sorted;
         }
-        claims.sorted = sorted;
         // The first pass checks syntax only. A number too large for f64 or a
         // lone surrogate escape passes it but fails a full parse; parse such
         // values now, so a token that holds one is refused instead of its
@@ -151,22 +184,41 @@ impl Claims {
 
     fn name_at(&self, index: u32) -> &str {
         match self.members.get(index as usize).map(|m| &m.name) {
+            // Spans come from the parser at char boundaries; `get` re-checks.
             Some(Name::Span(r)) => self.json.get(r.clone()).unwrap_or(""),
             Some(Name::Owned(n)) => n,
             None => "",
         }
     }
 
+    /// Whether members `a` and `b` have the same name.
+    fn same_name(&self, a: u32, b: u32) -> bool {
+        let (Some(ma), Some(mb)) = (self.members.get(a as usize), self.members.get(b as usize)) else {
+            return false;
+        };
+        ma.key == mb.key && (self.name_at(a).len() <= 7 || self.name_at(a) == self.name_at(b))
+    }
+
     fn member(&self, name: &str) -> Option<(&str, &Member)> {
-        let pos = self.sorted.binary_search_by(|i| self.name_at(*i).cmp(name)).ok()?;
-        let index = *self.sorted.get(pos)?;
+        let index = if self.sorted.is_empty() {
+            let key = name_key(name);
+            let short = name.len() <= 7;
+            (0..self.members.len() as u32).find(|i| {
+                self.members.get(*i as usize).is_some_and(|m| m.key == key) && (short || self.name_at(*i) == name)
+            })?
+        } else {
+            let pos = self.sorted.binary_search_by(|i| self.name_at(*i).cmp(name)).ok()?;
+            *self.sorted.get(pos)?
+        };
         Some((self.name_at(index), self.members.get(index as usize)?))
     }
 
     fn value_of<'s>(&'s self, member: &'s Member) -> &'s Value {
         member.parsed.get_or_init(|| {
-            // The span was validated as JSON by the first pass.
-            self.json.get(member.value.clone()).and_then(|raw| serde_json::from_str(raw).ok()).unwrap_or(Value::Null)
+            // The span was validated as JSON by the first pass (and values a
+            // full parse could refuse were parsed then).
+            let raw = self.json.get(member.value.clone()).unwrap_or("null");
+            simple_value(raw).unwrap_or_else(|| serde_json::from_str(raw).unwrap_or(Value::Null))
         })
     }
 
@@ -219,12 +271,48 @@ impl Claims {
     }
 }
 
+/// The value of the two commonest claim shapes without the JSON parser: a
+/// string with no escapes (its text is the value) and an integer of at most
+/// 18 digits. The text was already validated as JSON; anything else is `None`.
+fn simple_value(raw: &str) -> Option<Value> {
+    let bytes = raw.as_bytes();
+    if let Some(inner) = raw.strip_prefix('"').and_then(|r| r.strip_suffix('"')) {
+        if memchr::memchr(b'\\', inner.as_bytes()).is_none() {
+            return Some(Value::String(inner.to_owned()));
+        }
+        return None;
+    }
+    let digits = bytes.strip_prefix(b"-").unwrap_or(bytes);
+    if !digits.is_empty() && digits.len() <= 18 && digits.iter().all(u8::is_ascii_digit) {
+        return raw.parse::<i64>().ok().map(Value::from);
+    }
+    None
+}
+
 /// Whether a raw JSON value holds something a full parse checks and the
 /// syntax-only pass does not: a `\u` escape (a lone surrogate is refused), a
 /// number with an exponent, or a run of more than 300 digits (either may
 /// overflow f64).
 fn may_fail_full_parse(raw: &str) -> bool {
     let bytes = raw.as_bytes();
+    // Cheap filters first (each a vectorised search): without a backslash no
+    // string can hold an escape, and without both a digit and an `e`/`E` (or
+    // a very long text) no number can overflow.
+    let has_escape = memchr::memchr(b'\\', bytes).is_some();
+    // An exponent follows a digit or a point; only a text over 300 bytes can
+    // hold a digit run long enough to overflow.
+    let has_exponent = memchr::memchr2_iter(b'e', b'E', bytes)
+        .any(|i| i > 0 && bytes.get(i - 1).is_some_and(|p| p.is_ascii_digit() || *p == b'.'));
+    let has_long_digit_run = bytes.len() > 300 && {
+        let mut run = 0usize;
+        bytes.iter().any(|b| {
+            run = if b.is_ascii_digit() { run + 1 } else { 0 };
+            run > 300
+        })
+    };
+    if !has_escape && !has_exponent && !has_long_digit_run {
+        return false;
+    }
     let mut in_string = false;
     let mut digits = 0usize;
     let mut prev = 0u8;
@@ -325,11 +413,38 @@ mod tests {
     }
 
     #[test]
+    fn simple_values_read_exactly_like_the_json_parser() {
+        for raw in [r#""alice""#, r#""""#, "0", "-7", "1767229200", "123456789012345678", r#""a b:c""#] {
+            assert_eq!(simple_value(raw), Some(serde_json::from_str::<Value>(raw).unwrap()), "{raw}");
+        }
+        for raw in [r#""a\"b""#, "1.5", "1e3", "1234567890123456789", "true", "null", "[1]", "{}", "-"] {
+            assert_eq!(simple_value(raw), None, "{raw}");
+        }
+    }
+
+    #[test]
+    fn name_keys_separate_names_and_long_names_compare_fully() {
+        assert_ne!(name_key("iss"), name_key("isss"));
+        assert_ne!(name_key("iss"), name_key("isa"));
+        assert_eq!(name_key("abcdefgX1"), name_key("abcdefgY1"), "same length and first seven bytes");
+        let c = Claims::parse(r#"{"abcdefgX1":1,"abcdefgY1":2}"#.into(), 8).unwrap();
+        assert_eq!((c["abcdefgX1"].as_i64(), c["abcdefgY1"].as_i64()), (Some(1), Some(2)));
+        assert!(Claims::parse(r#"{"abcdefgX1":1,"abcdefgX1":2}"#.into(), 8).is_err());
+        assert!(c.get("abcdefgZ1").is_none());
+    }
+
+    #[test]
     fn refuses_duplicates_depth_and_non_objects() {
         assert!(Claims::parse(r#"{"a":1,"b":2,"a":3}"#.into(), 8).unwrap_err().contains("appears twice"));
         assert!(Claims::parse(r#"{"a":1,"\u0061":2}"#.into(), 8).unwrap_err().contains("appears twice"));
         assert!(Claims::parse(r#"{"a":[[[[1]]]]}"#.into(), 3).unwrap_err().contains("deeper"));
         assert!(Claims::parse("[1]".into(), 8).is_err());
+        let many: Vec<String> = (0..100).map(|i| format!("\"c{i}\":{i}")).collect();
+        let big = Claims::parse(format!("{{{}}}", many.join(",")), 8).unwrap();
+        assert_eq!((big.len(), big.get("c77")), (100, Some(&Value::from(77))));
+        assert!(big.get("c100").is_none());
+        let dup = format!("{{{},\"c5\":0}}", many.join(","));
+        assert!(Claims::parse(dup, 8).unwrap_err().contains("`c5` appears twice"));
         assert!(Claims::parse(r#"{"a":1} x"#.into(), 8).is_err());
         assert!(Claims::parse(r#"{"a":tru}"#.into(), 8).is_err());
     }
