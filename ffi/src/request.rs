@@ -158,12 +158,23 @@ unsafe fn pair_part<'a>(view: claimcheck_str, index: usize, value: bool, lossy: 
     match unsafe { input_view(view) } {
         Err(CLAIMCHECK_RESULT_INVALID_UTF8) => {
             // SAFETY: the view was readable: only its UTF-8 check failed.
-            let bytes = unsafe { std::slice::from_raw_parts(view.ptr.cast::<u8>(), view.len) };
-            lossy.push((index, value, String::from_utf8_lossy(bytes).into_owned()));
+            unsafe { record_lossy(view, index, value, lossy) };
             Ok("")
         }
         other => other,
     }
+}
+
+/// The rare path, kept out of line so the common one stays small.
+///
+/// # Safety
+/// `view` is readable for `view.len` bytes.
+#[cold]
+#[inline(never)]
+unsafe fn record_lossy(view: claimcheck_str, index: usize, value: bool, lossy: &mut Vec<LossyPart>) {
+    // SAFETY: forwarded contract.
+    let bytes = unsafe { std::slice::from_raw_parts(view.ptr.cast::<u8>(), view.len) };
+    lossy.push((index, value, String::from_utf8_lossy(bytes).into_owned()));
 }
 
 /// # Safety
@@ -181,6 +192,8 @@ unsafe fn pairs<'a, const N: usize>(
 
 /// The pairs with their lossy parts patched in (only built when some part
 /// was not UTF-8, which is rare).
+#[cold]
+#[inline(never)]
 fn patched<'a>(pairs: &[Pair<'a>], lossy: &'a [LossyPart]) -> Vec<Pair<'a>> {
     let mut out = pairs.to_vec();
     for (index, value, text) in lossy {
@@ -217,9 +230,27 @@ unsafe fn with_request<R>(req: &claimcheck_request, f: impl FnOnce(&Request<'_>)
         } else {
             Some(pairs::<STACK_PAIRS>(array(req.query, req.query_len)?, &mut lossy_q)?)
         };
-        let headers_fixed = (!lossy_h.is_empty()).then(|| patched(headers.as_slice(), &lossy_h));
-        let cookies_fixed = cookies.as_ref().filter(|_| !lossy_c.is_empty()).map(|c| patched(c.as_slice(), &lossy_c));
-        let query_fixed = query.as_ref().filter(|_| !lossy_q.is_empty()).map(|q| patched(q.as_slice(), &lossy_q));
+        let (headers_fixed, cookies_fixed, query_fixed);
+        let headers: &[Pair<'_>] = if lossy_h.is_empty() {
+            headers.as_slice()
+        } else {
+            headers_fixed = patched(headers.as_slice(), &lossy_h);
+            &headers_fixed
+        };
+        let cookies: Option<&[Pair<'_>]> = match &cookies {
+            Some(c) if !lossy_c.is_empty() => {
+                cookies_fixed = patched(c.as_slice(), &lossy_c);
+                Some(&cookies_fixed)
+            }
+            other => other.as_ref().map(StackSlice::as_slice),
+        };
+        let query: Option<&[Pair<'_>]> = match &query {
+            Some(q) if !lossy_q.is_empty() => {
+                query_fixed = patched(q.as_slice(), &lossy_q);
+                Some(&query_fixed)
+            }
+            other => other.as_ref().map(StackSlice::as_slice),
+        };
         let attrs = array(req.attributes, req.attributes_len)?;
         let attributes = StackSlice::<Attribute<'_>, STACK_ATTRIBUTES>::build(
             attrs.len(),
@@ -242,9 +273,9 @@ unsafe fn with_request<R>(req: &claimcheck_request, f: impl FnOnce(&Request<'_>)
             method: input_view(req.method)?,
             path: input_view(req.path)?,
             host: input_view(req.host)?,
-            headers: headers_fixed.as_deref().unwrap_or(headers.as_slice()),
-            cookies: cookies_fixed.as_deref().or(cookies.as_ref().map(StackSlice::as_slice)),
-            query: query_fixed.as_deref().or(query.as_ref().map(StackSlice::as_slice)),
+            headers,
+            cookies,
+            query,
             source_address: input_view(req.source_address)?,
             attributes: attributes.as_slice(),
         };
