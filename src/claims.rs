@@ -39,7 +39,8 @@ struct Member {
 ///
 /// Reads are cheap and thread-safe; each value is parsed at most once.
 pub struct Claims {
-    json: Box<str>,
+    /// The payload text (kept as decoded: shrinking it would copy it).
+    json: String,
     members: Vec<Member>,
     /// Member indexes sorted by name, for lookups in large claim sets
     /// (empty when there are few members: a scan is faster then).
@@ -129,7 +130,6 @@ impl Claims {
         if nesting_depth_exceeds(json.as_bytes(), max_depth) {
             return Err(format!("JSON nesting is deeper than {max_depth} (`limits.maxJsonDepth`)"));
         }
-        let json = json.into_boxed_str();
         let members = {
             let mut de = serde_json::Deserializer::from_str(&json);
             let members = MembersSeed { base: &json }.deserialize(&mut de).map_err(|e| e.to_string())?;

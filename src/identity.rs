@@ -1,8 +1,53 @@
 //! The verified identity a valid token establishes.
 
-use std::sync::Arc;
+use std::fmt;
+use std::ops::Deref;
+use std::sync::{Arc, OnceLock};
 
 pub use crate::claims::Claims;
+
+/// The granted scopes, collected from the claims the first time something
+/// reads them (most decisions never do). Reads like a `[String]`.
+#[derive(Clone)]
+pub struct Scopes {
+    claims: Option<Arc<Claims>>,
+    list: OnceLock<Arc<[String]>>,
+}
+
+impl Scopes {
+    /// Scopes read from these claims on first use ([`Identity::scopes_from_claims`]).
+    pub fn from_claims(claims: Arc<Claims>) -> Scopes {
+        Scopes { claims: Some(claims), list: OnceLock::new() }
+    }
+}
+
+impl From<Vec<String>> for Scopes {
+    fn from(list: Vec<String>) -> Scopes {
+        Scopes { claims: None, list: OnceLock::from(Arc::from(list)) }
+    }
+}
+
+impl Deref for Scopes {
+    type Target = [String];
+    fn deref(&self) -> &[String] {
+        self.list.get_or_init(|| match &self.claims {
+            Some(claims) => Identity::scopes_from_claims(claims).into(),
+            None => Arc::from(Vec::new()),
+        })
+    }
+}
+
+impl fmt::Debug for Scopes {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
+}
+
+impl PartialEq for Scopes {
+    fn eq(&self, other: &Scopes) -> bool {
+        **self == **other
+    }
+}
 
 /// Who a valid token says the caller is. Cheap to clone: the claims are shared.
 #[derive(Debug, Clone, PartialEq)]
@@ -17,7 +62,8 @@ pub struct Identity {
     pub claims: Arc<Claims>,
     /// The granted scopes as one list whatever the IdP sent: an `scp` array, an
     /// `scp` string or a `scope` string, split on spaces; empty when none.
-    pub scopes: Arc<[String]>,
+    /// Collected on first read.
+    pub scopes: Scopes,
 }
 
 impl Identity {

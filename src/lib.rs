@@ -39,7 +39,7 @@ pub mod verify;
 pub use config::{ConfigError, ConfigErrorKind};
 pub use decision::{Decision, Reason};
 pub use engine::Engine;
-pub use identity::{Claims, Identity};
+pub use identity::{Claims, Identity, Scopes};
 pub use keys::ProviderKeyStatus;
 pub use log::{LogLevel, LogSink};
 pub use request::{Attribute, AttributeValue, Request};

@@ -2,7 +2,6 @@
 //! issuer with pre-parsed keys, claim policies, token places, the challenge,
 //! and compiled rules. Built once per load; immutable afterwards.
 
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -64,7 +63,8 @@ pub(crate) struct Compiled {
     pub sources: TokenSources,
     pub challenge: Challenge,
     pub providers: Vec<RuntimeProvider>,
-    by_issuer: HashMap<String, usize>,
+    /// Exact issuers, sorted for binary search (no hashing of the token's `iss`).
+    by_issuer: Vec<(String, usize)>,
     templates: Vec<IssuerTemplate>,
     pub rules: RuleSet,
     pub limits: Limits,
@@ -80,7 +80,7 @@ impl Compiled {
         let mut new_remotes = Vec::new();
         let auth = file.authentication.clone().unwrap_or_default();
         let mut providers = Vec::new();
-        let mut by_issuer = HashMap::new();
+        let mut by_issuer = Vec::new();
         let mut templates = Vec::new();
         for (i, p) in auth.providers.iter().enumerate() {
             let path = format!("authentication.providers[{i}]");
@@ -92,7 +92,7 @@ impl Compiled {
                     provider: i,
                 }),
                 None => {
-                    by_issuer.insert(p.issuer.clone(), i);
+                    by_issuer.push((p.issuer.clone(), i));
                 }
             }
             providers.push(runtime);
@@ -107,7 +107,10 @@ impl Compiled {
                 auth.resource_metadata.as_deref(),
             ),
             providers,
-            by_issuer,
+            by_issuer: {
+                by_issuer.sort();
+                by_issuer
+            },
             templates,
             rules,
             limits: file.limits.clone(),
@@ -118,8 +121,8 @@ impl Compiled {
     /// The provider for a token's `iss` (exact match, or an issuer template
     /// whose `{tenantid}` equals the token's `tid`).
     pub fn provider_for(&self, iss: &str, tid: Option<&str>) -> Option<&RuntimeProvider> {
-        if let Some(i) = self.by_issuer.get(iss) {
-            return self.providers.get(*i);
+        if let Ok(pos) = self.by_issuer.binary_search_by(|(issuer, _)| issuer.as_str().cmp(iss)) {
+            return self.by_issuer.get(pos).and_then(|(_, i)| self.providers.get(*i));
         }
         let tid = tid?;
         self.templates

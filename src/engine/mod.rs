@@ -13,7 +13,7 @@ use arc_swap::ArcSwap;
 use crate::config::schema::Mode;
 use crate::config::{load, ConfigError};
 use crate::decision::{Decision, Reason};
-use crate::identity::{Claims, Identity};
+use crate::identity::{Claims, Identity, Scopes};
 use crate::keys::{ProviderKeyStatus, RemoteRegistry};
 use crate::log::{LogLevel, LogSink, Logger};
 use crate::request::Request;
@@ -178,13 +178,9 @@ impl Engine {
             .provider_for(&issuer, tid)
             .map(|p| p.name.clone())
             .unwrap_or_else(|| Arc::from("test"));
-        let identity = Identity {
-            provider,
-            issuer,
-            subject: claims.get("sub").and_then(serde_json::Value::as_str).map(str::to_owned),
-            scopes: Identity::scopes_from_claims(&claims).into(),
-            claims: Arc::new(claims),
-        };
+        let subject = claims.get("sub").and_then(serde_json::Value::as_str).map(str::to_owned);
+        let claims = Arc::new(claims);
+        let identity = Identity { provider, issuer, subject, scopes: Scopes::from_claims(claims.clone()), claims };
         config.run_rules(Some(identity), request, now, None)
     }
 }
@@ -283,13 +279,14 @@ impl Compiled {
         provider.policy.check(&claims, jws.header.typ.as_deref(), now)?;
 
         let subject = claims.get("sub").and_then(serde_json::Value::as_str).map(str::to_owned);
-        let scopes = Identity::scopes_from_claims(&claims);
+        let issuer = iss.to_owned();
+        let claims = Arc::new(claims);
         Ok(Identity {
             provider: provider.name.clone(),
-            issuer: iss.to_owned(),
+            issuer,
             subject,
-            scopes: scopes.into(),
-            claims: Arc::new(claims),
+            scopes: Scopes::from_claims(claims.clone()),
+            claims,
         })
     }
 

@@ -1,7 +1,6 @@
 //! A provider's set of verifying keys (a parsed JWKS) and the choice of the
 //! one key that may verify a given token.
 
-use std::collections::HashMap;
 
 use serde_json::Value;
 
@@ -12,7 +11,8 @@ use crate::verify::algorithm::Algorithm;
 #[derive(Debug, Default)]
 pub struct KeySet {
     keys: Vec<VerifyingKey>,
-    by_kid: HashMap<String, Vec<usize>>,
+    /// Key indexes by `kid`, sorted for binary search.
+    by_kid: Vec<(String, Vec<usize>)>,
     /// `kid`s the document lists more than once, counting keys that were
     /// skipped: a token naming one of them is refused rather than verified
     /// with whichever copy happened to parse (Wycheproof DuplicateKid).
@@ -159,12 +159,16 @@ impl KeySet {
 
     /// A set of already-parsed keys.
     pub fn from_keys(keys: Vec<VerifyingKey>) -> KeySet {
-        let mut by_kid: HashMap<String, Vec<usize>> = HashMap::new();
+        let mut by_kid: Vec<(String, Vec<usize>)> = Vec::new();
         for (i, key) in keys.iter().enumerate() {
             if let Some(kid) = &key.kid {
-                by_kid.entry(kid.clone()).or_default().push(i);
+                match by_kid.iter_mut().find(|(k, _)| k == kid) {
+                    Some((_, indexes)) => indexes.push(i),
+                    None => by_kid.push((kid.clone(), vec![i])),
+                }
             }
         }
+        by_kid.sort_by(|a, b| a.0.cmp(&b.0));
         KeySet { keys, by_kid, ambiguous_kids: Default::default() }
     }
 
@@ -185,7 +189,13 @@ impl KeySet {
 
     /// Whether some key has this `kid`.
     pub fn has_kid(&self, kid: &str) -> bool {
-        self.by_kid.contains_key(kid)
+        self.kid_indexes(kid).is_some()
+    }
+
+    /// Indexes of the keys with this `kid`.
+    fn kid_indexes(&self, kid: &str) -> Option<&[usize]> {
+        let pos = self.by_kid.binary_search_by(|(k, _)| k.as_str().cmp(kid)).ok()?;
+        self.by_kid.get(pos).map(|(_, indexes)| indexes.as_slice())
     }
 
     /// The one key that may verify a token with this `kid` and `alg`: by `kid`
@@ -194,13 +204,10 @@ impl KeySet {
     pub fn choose(&self, kid: Option<&str>, alg: Algorithm) -> Result<&VerifyingKey, KeyChoiceError> {
         match kid {
             Some(kid) => {
-                if self.ambiguous_kids.contains(kid) {
+                if !self.ambiguous_kids.is_empty() && self.ambiguous_kids.contains(kid) {
                     return Err(KeyChoiceError::AmbiguousKid(kid.to_owned()));
                 }
-                let indexes = self
-                    .by_kid
-                    .get(kid)
-                    .ok_or_else(|| KeyChoiceError::UnknownKid(kid.to_owned()))?;
+                let indexes = self.kid_indexes(kid).ok_or_else(|| KeyChoiceError::UnknownKid(kid.to_owned()))?;
                 let mut fitting = indexes
                     .iter()
                     .filter_map(|i| self.keys.get(*i))

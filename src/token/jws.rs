@@ -33,6 +33,30 @@ fn malformed(detail: impl Into<String>) -> TokenError {
     TokenError::new(Reason::MalformedToken, detail)
 }
 
+/// Longest signature accepted: an RSA-8192 signature (HMAC-512 is 64 bytes,
+/// ES512 132).
+pub const MAX_SIGNATURE_LEN: usize = 1024;
+
+/// Signature bytes, held inline (no allocation per token).
+#[derive(Clone)]
+pub struct Signature {
+    bytes: [u8; MAX_SIGNATURE_LEN],
+    len: usize,
+}
+
+impl std::ops::Deref for Signature {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        self.bytes.get(..self.len).unwrap_or_default()
+    }
+}
+
+impl std::fmt::Debug for Signature {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Signature({} bytes)", self.len)
+    }
+}
+
 /// The JOSE header members this engine acts on.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Header {
@@ -54,7 +78,7 @@ pub struct CompactJws<'t> {
     /// The decoded payload bytes.
     pub payload: Vec<u8>,
     /// The decoded signature bytes.
-    pub signature: Vec<u8>,
+    pub signature: Signature,
 }
 
 /// Header parameters whose meaning this engine implements (RFC 7515 §4.1,
@@ -87,14 +111,23 @@ pub fn parse_compact(token: &str, max_json_depth: usize) -> Result<CompactJws<'_
         .get(..h64.len() + 1 + p64.len())
         .ok_or_else(|| malformed("a JWT has three dot-separated parts"))?;
 
-    let header_bytes =
-        base64url::decode(h64).map_err(|e| malformed(format!("header is not base64url: {e}")))?;
-    if nesting_depth_exceeds(&header_bytes, max_json_depth) {
+    // Headers are short: decode onto the stack, falling back to the heap.
+    let mut header_stack = [0u8; 512];
+    let header_heap;
+    let header_bytes: &[u8] = match base64url::decode_into_slice(h64, &mut header_stack) {
+        Ok(len) => header_stack.get(..len).unwrap_or_default(),
+        Err(_) => {
+            header_heap =
+                base64url::decode(h64).map_err(|e| malformed(format!("header is not base64url: {e}")))?;
+            &header_heap
+        }
+    };
+    if nesting_depth_exceeds(header_bytes, max_json_depth) {
         return Err(malformed(format!(
             "header is not a JSON object: JSON nesting is deeper than {max_json_depth} (`limits.maxJsonDepth`)"
         )));
     }
-    let header = parse_header(&header_bytes)
+    let header = parse_header(header_bytes)
         .map_err(|e| malformed(format!("header is not a JSON object: {e}")))?;
     let header = check_header(header)?;
 
@@ -105,8 +138,13 @@ pub fn parse_compact(token: &str, max_json_depth: usize) -> Result<CompactJws<'_
     if s64.is_empty() {
         return Err(malformed("the signature is empty"));
     }
-    let signature =
-        base64url::decode(s64).map_err(|e| malformed(format!("signature is not base64url: {e}")))?;
+    // Decoded length is at most 3/4 of the text: refuse what cannot fit.
+    if s64.len() / 4 * 3 > MAX_SIGNATURE_LEN + 2 {
+        return Err(malformed(format!("the signature is longer than {MAX_SIGNATURE_LEN} bytes")));
+    }
+    let mut signature = Signature { bytes: [0; MAX_SIGNATURE_LEN], len: 0 };
+    signature.len = base64url::decode_into_slice(s64, &mut signature.bytes)
+        .map_err(|e| malformed(format!("signature is not base64url: {e}")))?;
     Ok(CompactJws { signing_input, header, payload, signature })
 }
 
