@@ -15,6 +15,23 @@ use serde_json::{Map, Value};
 
 use crate::token::json::nesting_depth_exceeds;
 
+/// The type of a JSON value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JsonKind {
+    /// A string.
+    String,
+    /// A number.
+    Number,
+    /// `true` or `false`.
+    Bool,
+    /// `null`.
+    Null,
+    /// An array.
+    Array,
+    /// An object.
+    Object,
+}
+
 /// Where one member's name is.
 #[derive(Debug)]
 enum Name {
@@ -237,6 +254,28 @@ impl Claims {
         self.member(name).and_then(|(_, m)| self.json.get(m.value.clone()))
     }
 
+    /// The JSON type of the claim, read from its first byte (no parsing).
+    pub fn kind(&self, name: &str) -> Option<JsonKind> {
+        Some(match self.raw(name)?.as_bytes().first()? {
+            b'"' => JsonKind::String,
+            b'[' => JsonKind::Array,
+            b'{' => JsonKind::Object,
+            b't' | b'f' => JsonKind::Bool,
+            b'n' => JsonKind::Null,
+            _ => JsonKind::Number,
+        })
+    }
+
+    /// The claim as an `f64` when it is a JSON number, read straight from
+    /// its text (JSON number syntax is a subset of what `f64` parses, and
+    /// the text was validated; out-of-range numbers were refused at load).
+    pub fn number(&self, name: &str) -> Option<f64> {
+        match self.kind(name)? {
+            JsonKind::Number => self.raw(name)?.parse::<f64>().ok(),
+            _ => None,
+        }
+    }
+
     /// Whether a claim named `name` is present.
     pub fn contains_key(&self, name: &str) -> bool {
         self.member(name).is_some()
@@ -410,6 +449,18 @@ mod tests {
         assert!(!may_fail_full_parse(r#"["a\\","b"]"#));
         assert!(!may_fail_full_parse("true"));
         assert!(may_fail_full_parse(r#""\u0041""#));
+    }
+
+    #[test]
+    fn kinds_and_numbers_come_from_the_text() {
+        let c = Claims::parse(r#"{"s":"x","n":-1.5e2,"i":17,"b":false,"z":null,"a":[1],"o":{}}"#.into(), 8).unwrap();
+        let kinds: Vec<_> = ["s", "n", "i", "b", "z", "a", "o", "missing"].iter().map(|k| c.kind(k)).collect();
+        assert_eq!(
+            kinds,
+            [Some(JsonKind::String), Some(JsonKind::Number), Some(JsonKind::Number), Some(JsonKind::Bool),
+             Some(JsonKind::Null), Some(JsonKind::Array), Some(JsonKind::Object), None]
+        );
+        assert_eq!((c.number("n"), c.number("i"), c.number("s")), (Some(-150.0), Some(17.0), None));
     }
 
     #[test]

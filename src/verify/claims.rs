@@ -5,6 +5,7 @@ use serde_json::Value;
 
 use crate::config::schema::TypRequirement;
 use crate::decision::Reason;
+use crate::claims::JsonKind;
 use crate::identity::Claims;
 use crate::token::jws::{normalized_typ, TokenError};
 
@@ -38,10 +39,10 @@ fn invalid(detail: impl Into<String>) -> TokenError {
 
 /// A NumericDate claim: a JSON number (fractions allowed), or absent.
 fn numeric_date(claims: &Claims, name: &str) -> Result<Option<f64>, TokenError> {
-    match claims.get(name) {
+    match claims.kind(name) {
         None => Ok(None),
-        Some(Value::Number(n)) => n
-            .as_f64()
+        Some(JsonKind::Number) => claims
+            .number(name)
             .filter(|v| v.is_finite())
             .map(Some)
             .ok_or_else(|| invalid(format!("claim `{name}` is not a usable number"))),
@@ -49,10 +50,10 @@ fn numeric_date(claims: &Claims, name: &str) -> Result<Option<f64>, TokenError> 
     }
 }
 
-fn string_claim<'c>(claims: &'c Claims, name: &str) -> Result<Option<&'c str>, TokenError> {
-    match claims.get(name) {
-        None => Ok(None),
-        Some(Value::String(s)) => Ok(Some(s)),
+/// Checks that a claim, when present, is a string (read from its text).
+fn string_claim(claims: &Claims, name: &str) -> Result<(), TokenError> {
+    match claims.kind(name) {
+        None | Some(JsonKind::String) => Ok(()),
         Some(_) => Err(invalid(format!("claim `{name}` is not a string"))),
     }
 }
@@ -85,7 +86,7 @@ impl ClaimPolicy {
             ));
         }
         for name in &self.required {
-            if claims.get(name).is_none_or(Value::is_null) {
+            if claims.kind(name).is_none_or(|k| k == JsonKind::Null) {
                 return Err(invalid(format!("required claim `{name}` is missing")));
             }
         }
