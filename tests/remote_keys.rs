@@ -5,7 +5,6 @@
 
 mod common;
 
-use std::time::Duration;
 
 use std::hash::BuildHasher;
 
@@ -35,17 +34,6 @@ fn status(engine: &Engine) -> ProviderKeyStatus {
     engine.key_status().into_iter().next().expect("one provider")
 }
 
-/// Polls `cond` every 20ms for at most 10s; panics with `what` if it never holds.
-#[track_caller]
-fn eventually(what: &str, mut cond: impl FnMut() -> bool) {
-    for _ in 0..500 {
-        if cond() {
-            return;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    panic!("never happened: {what}");
-}
 
 #[test]
 fn keys_are_loaded_when_the_config_loads() {

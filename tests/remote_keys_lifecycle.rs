@@ -4,7 +4,6 @@
 
 mod common;
 
-use std::time::Duration;
 
 use claimcheck::dev::DevKey;
 use claimcheck::keys::remote::live_refresher_threads;
@@ -17,16 +16,6 @@ fn remote_config(url: &str) -> String {
     )
 }
 
-#[track_caller]
-fn eventually(what: &str, mut cond: impl FnMut() -> bool) {
-    for _ in 0..500 {
-        if cond() {
-            return;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    panic!("never happened: {what}");
-}
 
 #[test]
 fn refresher_threads_end_when_their_keys_are_no_longer_used() {

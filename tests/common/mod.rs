@@ -97,3 +97,15 @@ pub fn assert_decision(d: &Decision, status: u16, reason: &str) {
     assert_eq!((d.status, d.reason.as_str()), (status, reason), "decision: {d:#?}");
     assert_eq!(d.allowed, status == 200, "decision: {d:#?}");
 }
+
+/// Polls `cond` every 20ms for at most 10s; panics with `what` if it never holds.
+#[track_caller]
+pub fn eventually(what: &str, mut cond: impl FnMut() -> bool) {
+    for _ in 0..500 {
+        if cond() {
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    panic!("never happened: {what}");
+}
