@@ -178,7 +178,7 @@ impl Engine {
             .provider_for(&issuer, tid)
             .map(|p| p.name.clone())
             .unwrap_or_else(|| Arc::from("test"));
-        let subject = claims.get("sub").and_then(serde_json::Value::as_str).map(str::to_owned);
+        let subject = claims.string("sub").map(str::to_owned);
         let claims = Arc::new(claims);
         let identity = Identity { provider, issuer, subject, scopes: Scopes::from_claims(claims.clone()), claims };
         config.run_rules(Some(identity), request, now, None)
@@ -247,12 +247,14 @@ impl Compiled {
             .map_err(|_| TokenError::new(Reason::MalformedToken, "the claims are not UTF-8 text"))?;
         let claims = Claims::parse(payload, self.limits.max_json_depth)
             .map_err(|e| TokenError::new(Reason::MalformedToken, format!("the claims are not a JSON object: {e}")))?;
-        let iss = match claims.get("iss") {
-            Some(serde_json::Value::String(s)) => s.as_str(),
-            Some(_) => return Err(TokenError::new(Reason::InvalidClaim, "claim `iss` is not a string")),
+        let iss = match claims.string("iss") {
+            Some(iss) => iss,
+            None if claims.contains_key("iss") => {
+                return Err(TokenError::new(Reason::InvalidClaim, "claim `iss` is not a string"))
+            }
             None => return Err(TokenError::new(Reason::InvalidClaim, "required claim `iss` is missing")),
         };
-        let tid = claims.get("tid").and_then(serde_json::Value::as_str);
+        let tid = claims.string("tid");
         let provider = self
             .provider_for(iss, tid)
             .ok_or_else(|| TokenError::new(Reason::UnknownIssuer, format!("no provider has issuer `{iss}`")))?;
@@ -278,7 +280,7 @@ impl Compiled {
         }
         provider.policy.check(&claims, jws.header.typ.as_deref(), now)?;
 
-        let subject = claims.get("sub").and_then(serde_json::Value::as_str).map(str::to_owned);
+        let subject = claims.string("sub").map(str::to_owned);
         let issuer = iss.to_owned();
         let claims = Arc::new(claims);
         Ok(Identity {

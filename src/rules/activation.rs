@@ -294,12 +294,9 @@ impl<'r> Activation<'r> {
         let id = self.identity?;
         match haystack {
             Haystack::Scopes => Some(id.scopes.iter().any(|s| s == needle)),
-            Haystack::Claim(claim) => match id.claims.get(claim.as_str())? {
-                // as CEL's `in` over the converted list: only a string
-                // element equals a string
-                serde_json::Value::Array(items) => Some(items.iter().any(|v| v.as_str() == Some(needle.as_str()))),
-                _ => None,
-            },
+            // as CEL's `in` over the converted list: only a string element
+            // equals a string
+            Haystack::Claim(claim) => id.claims.array_contains_str(claim, needle),
         }
     }
 

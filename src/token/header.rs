@@ -3,10 +3,10 @@
 //! names must be unique (RFC 7515 §5.2), as for the claims.
 
 use std::borrow::Cow;
-use std::fmt;
 
-use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor};
 use serde_json::Value;
+
+use super::scan::scan_object;
 
 /// Most members a JOSE header may have (real headers have three to six).
 const MAX_HEADER_MEMBERS: usize = 32;
@@ -31,122 +31,54 @@ pub(crate) struct RawHeader<'a> {
     pub has_b64: bool,
 }
 
-/// A string that borrows from the input when it can.
-struct CowStr<'a>(Cow<'a, str>);
-
-impl<'de> de::Deserialize<'de> for CowStr<'de> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = CowStr<'de>;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a string")
-            }
-            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
-                Ok(CowStr(Cow::Borrowed(v)))
-            }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-                Ok(CowStr(Cow::Owned(v.to_owned())))
-            }
+impl<'a> StrMember<'a> {
+    /// Reads a member's raw JSON value (already checked by the scan).
+    fn from_raw(raw: &'a str) -> Result<StrMember<'a>, String> {
+        let Some(inner) = raw.strip_prefix('"').and_then(|r| r.strip_suffix('"')) else {
+            return Ok(StrMember::NotAString);
+        };
+        if !inner.contains('\\') {
+            return Ok(StrMember::Str(Cow::Borrowed(inner)));
         }
-        d.deserialize_str(V)
+        // Rare: unescape through the JSON parser.
+        serde_json::from_str::<String>(raw).map(|s| StrMember::Str(Cow::Owned(s))).map_err(|e| e.to_string())
     }
 }
 
-impl<'de> de::Deserialize<'de> for StrMember<'de> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        // Read any JSON value; keep it only when it is a string.
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = StrMember<'de>;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("any JSON value")
-            }
-            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
-                Ok(StrMember::Str(Cow::Borrowed(v)))
-            }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-                Ok(StrMember::Str(Cow::Owned(v.to_owned())))
-            }
-            fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
-                Ok(StrMember::NotAString)
-            }
-            fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
-                Ok(StrMember::NotAString)
-            }
-            fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
-                Ok(StrMember::NotAString)
-            }
-            fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
-                Ok(StrMember::NotAString)
-            }
-            fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-                Ok(StrMember::NotAString)
-            }
-            fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-                while seq.next_element::<IgnoredAny>()?.is_some() {}
-                Ok(StrMember::NotAString)
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-                while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
-                Ok(StrMember::NotAString)
-            }
+/// Parses header bytes: a JSON object nested at most `max_depth` deep,
+/// with at most [`MAX_HEADER_MEMBERS`] members and no name twice.
+pub(crate) fn parse_header(bytes: &[u8], max_depth: usize) -> Result<RawHeader<'_>, String> {
+    let text = std::str::from_utf8(bytes).map_err(|e| format!("the header is not UTF-8 text: {e}"))?;
+    let mut header = RawHeader::default();
+    // Headers have a handful of members: a linear scan beats hashing, and
+    // the bound keeps it cheap whatever the (unauthenticated) header holds.
+    let mut seen: Vec<Cow<'_, str>> = Vec::with_capacity(8);
+    scan_object(text, max_depth, |member| {
+        if seen.len() >= MAX_HEADER_MEMBERS {
+            return Err(format!("the header has more than {MAX_HEADER_MEMBERS} members"));
         }
-        d.deserialize_any(V)
-    }
-}
-
-struct HeaderSeed;
-
-impl<'de> DeserializeSeed<'de> for HeaderSeed {
-    type Value = RawHeader<'de>;
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-        d.deserialize_map(self)
-    }
-}
-
-impl<'de> Visitor<'de> for HeaderSeed {
-    type Value = RawHeader<'de>;
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a JSON object")
-    }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-        let mut header = RawHeader::default();
-        // Headers have a handful of members: a linear scan beats hashing.
-        let mut seen: Vec<Cow<'de, str>> = Vec::with_capacity(8);
-        while let Some(CowStr(key)) = map.next_key::<CowStr<'de>>()? {
-            // Bounded, so the duplicate scan below stays cheap whatever the
-            // (unauthenticated) header holds.
-            if seen.len() >= MAX_HEADER_MEMBERS {
-                return Err(de::Error::custom(format!("the header has more than {MAX_HEADER_MEMBERS} members")));
-            }
-            if seen.contains(&key) {
-                return Err(de::Error::custom(format!("member `{key}` appears twice")));
-            }
-            match key.as_ref() {
-                "alg" => header.alg = Some(map.next_value()?),
-                "kid" => header.kid = Some(map.next_value()?),
-                "typ" => header.typ = Some(map.next_value()?),
-                "crit" => header.crit = Some(map.next_value()?),
-                "b64" => {
-                    header.has_b64 = true;
-                    map.next_value::<IgnoredAny>()?;
-                }
-                _ => {
-                    map.next_value::<IgnoredAny>()?;
-                }
-            }
-            seen.push(key);
+        let name_text = text.get(member.name.clone()).unwrap_or("");
+        let name: Cow<'_, str> = if member.name_escaped {
+            let quoted = text.get(member.name.start.saturating_sub(1)..member.name.end + 1).unwrap_or("\"\"");
+            Cow::Owned(serde_json::from_str::<String>(quoted).map_err(|e| e.to_string())?)
+        } else {
+            Cow::Borrowed(name_text)
+        };
+        if seen.contains(&name) {
+            return Err(format!("member `{name}` appears twice"));
         }
-        Ok(header)
-    }
-}
-
-/// Parses header bytes (nesting already bounded by the caller).
-pub(crate) fn parse_header(bytes: &[u8]) -> Result<RawHeader<'_>, String> {
-    let mut de = serde_json::Deserializer::from_slice(bytes);
-    let header = HeaderSeed.deserialize(&mut de).map_err(|e| e.to_string())?;
-    de.end().map_err(|e| e.to_string())?;
+        let raw = text.get(member.value.clone()).unwrap_or("null");
+        match name.as_ref() {
+            "alg" => header.alg = Some(StrMember::from_raw(raw)?),
+            "kid" => header.kid = Some(StrMember::from_raw(raw)?),
+            "typ" => header.typ = Some(StrMember::from_raw(raw)?),
+            "crit" => header.crit = Some(serde_json::from_str::<Value>(raw).map_err(|e| e.to_string())?),
+            "b64" => header.has_b64 = true,
+            _ => {}
+        }
+        seen.push(name);
+        Ok(())
+    })?;
     Ok(header)
 }
 
@@ -154,17 +86,24 @@ pub(crate) fn parse_header(bytes: &[u8]) -> Result<RawHeader<'_>, String> {
 mod tests {
     use super::*;
 
+    fn parse_header_8(bytes: &[u8]) -> Result<RawHeader<'_>, String> {
+        parse_header(bytes, 8)
+    }
+
     #[test]
     fn reads_known_members_and_refuses_duplicates() {
-        let h = parse_header(br#"{"alg":"RS256","kid":"k\u0031","x":{"y":[1,2]},"typ":5}"#).unwrap();
+        let h = parse_header_8(br#"{"alg":"RS256","kid":"k\u0031","x":{"y":[1,2]},"typ":5}"#).unwrap();
         assert_eq!(h.alg, Some(StrMember::Str("RS256".into())));
         assert_eq!(h.kid, Some(StrMember::Str("k1".into())));
         assert_eq!(h.typ, Some(StrMember::NotAString));
-        assert!(parse_header(br#"{"alg":"RS256","alg":"none"}"#).unwrap_err().contains("twice"));
-        assert!(parse_header(br#"{"x":1,"x":2}"#).unwrap_err().contains("twice"));
+        assert!(parse_header_8(br#"{"alg":"RS256","alg":"none"}"#).unwrap_err().contains("twice"));
+        assert!(parse_header_8(br#"{"x":1,"x":2}"#).unwrap_err().contains("twice"));
         let many: String = (0..40).map(|i| format!("\"m{i}\":0")).collect::<Vec<_>>().join(",");
-        assert!(parse_header(format!("{{{many}}}").as_bytes()).unwrap_err().contains("more than 32"));
-        assert!(parse_header(br#"[1]"#).is_err());
-        assert!(parse_header(br#"{"alg":"RS256"} 1"#).is_err());
+        assert!(parse_header_8(format!("{{{many}}}").as_bytes()).unwrap_err().contains("more than 32"));
+        assert!(parse_header_8(br#"[1]"#).is_err());
+        assert!(parse_header_8(br#"{"alg":"RS256"} 1"#).is_err());
+        assert!(parse_header_8(br#"{"alg":"RS256","a\u006cg":"none"}"#).unwrap_err().contains("`alg` appears twice"));
+        assert!(parse_header(br#"{"alg":"RS256","x":[[1]]}"#, 2).unwrap_err().contains("deeper than 2"));
+        assert!(parse_header_8(b"{\"alg\":\"RS\xff\"}").unwrap_err().contains("UTF-8"));
     }
 }

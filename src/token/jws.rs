@@ -4,7 +4,6 @@
 
 use super::base64url;
 use super::header::{parse_header, RawHeader, StrMember};
-use super::json::nesting_depth_exceeds;
 use crate::decision::Reason;
 use crate::verify::algorithm::Algorithm;
 
@@ -122,12 +121,7 @@ pub fn parse_compact(token: &str, max_json_depth: usize) -> Result<CompactJws<'_
             &header_heap
         }
     };
-    if nesting_depth_exceeds(header_bytes, max_json_depth) {
-        return Err(malformed(format!(
-            "header is not a JSON object: JSON nesting is deeper than {max_json_depth} (`limits.maxJsonDepth`)"
-        )));
-    }
-    let header = parse_header(header_bytes)
+    let header = parse_header(header_bytes, max_json_depth)
         .map_err(|e| malformed(format!("header is not a JSON object: {e}")))?;
     let header = check_header(header)?;
 

@@ -5,6 +5,7 @@ pub mod extract;
 mod header;
 pub mod json;
 pub mod jws;
+pub(crate) mod scan;
 
 pub use extract::{Credential, TokenSources};
 pub use jws::{parse_compact, CompactJws, Header, TokenError};

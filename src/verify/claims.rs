@@ -5,7 +5,7 @@ use serde_json::Value;
 
 use crate::config::schema::TypRequirement;
 use crate::decision::Reason;
-use crate::claims::JsonKind;
+use crate::claims::{for_each_plain_string, json_number, plain_string, JsonKind};
 use crate::identity::Claims;
 use crate::token::jws::{normalized_typ, TokenError};
 
@@ -39,14 +39,15 @@ fn invalid(detail: impl Into<String>) -> TokenError {
 
 /// A NumericDate claim: a JSON number (fractions allowed), or absent.
 fn numeric_date(claims: &Claims, name: &str) -> Result<Option<f64>, TokenError> {
-    match claims.kind(name) {
-        None => Ok(None),
-        Some(JsonKind::Number) => claims
-            .number(name)
+    let Some(raw) = claims.raw(name) else {
+        return Ok(None);
+    };
+    match JsonKind::of(raw) {
+        JsonKind::Number => json_number(raw)
             .filter(|v| v.is_finite())
             .map(Some)
             .ok_or_else(|| invalid(format!("claim `{name}` is not a usable number"))),
-        Some(_) => Err(invalid(format!("claim `{name}` is not a number"))),
+        _ => Err(invalid(format!("claim `{name}` is not a number"))),
     }
 }
 
@@ -56,6 +57,38 @@ fn string_claim(claims: &Claims, name: &str) -> Result<(), TokenError> {
         None | Some(JsonKind::String) => Ok(()),
         Some(_) => Err(invalid(format!("claim `{name}` is not a string"))),
     }
+}
+
+/// Checks `aud`'s type (a string or an array of strings) and whether it
+/// names one of `accepted`: `None` when the token has no `aud`. Plain
+/// strings are compared in the token's text, with no value built.
+fn audience_matches(claims: &Claims, accepted: &[String]) -> Result<Option<bool>, TokenError> {
+    let Some(raw) = claims.raw("aud") else {
+        return Ok(None);
+    };
+    let accepts = |a: &str| accepted.iter().any(|ok| ok == a);
+    match JsonKind::of(raw) {
+        JsonKind::String => {
+            if let Some(text) = plain_string(raw) {
+                return Ok(Some(accepts(text)));
+            }
+        }
+        JsonKind::Array => {
+            // Visit every element (never stop early): each must be a string.
+            let mut found = false;
+            if for_each_plain_string(raw, |a| {
+                found |= accepts(a);
+                false
+            })
+            .is_some()
+            {
+                return Ok(Some(found));
+            }
+        }
+        _ => return Err(invalid("claim `aud` is not a string or an array of strings")),
+    }
+    // Escapes or elements that are not strings: the parsed value decides.
+    Ok(audiences(claims)?.map(|list| list.iter().any(|a| accepts(a))))
 }
 
 /// The token's audiences: `aud` as a string or an array of strings.
@@ -96,7 +129,11 @@ impl ClaimPolicy {
         let iat = numeric_date(claims, "iat")?;
         string_claim(claims, "sub")?;
         string_claim(claims, "jti")?;
-        let aud = audiences(claims)?;
+        let accepted = match &self.audiences {
+            AudienceCheck::OneOf(accepted) => accepted.as_slice(),
+            AudienceCheck::Any => &[],
+        };
+        let aud_matches = audience_matches(claims, accepted)?;
 
         if let Some(exp) = exp {
             if now >= exp + self.leeway {
@@ -134,8 +171,8 @@ impl ClaimPolicy {
             }
         }
         if let AudienceCheck::OneOf(accepted) = &self.audiences {
-            let aud = aud.ok_or_else(|| invalid("required claim `aud` is missing"))?;
-            if !aud.iter().any(|a| accepted.iter().any(|ok| ok == a)) {
+            if !aud_matches.ok_or_else(|| invalid("required claim `aud` is missing"))? {
+                let aud = audiences(claims)?.unwrap_or_default();
                 return Err(TokenError::new(
                     Reason::InvalidAudience,
                     format!("aud {aud:?} names none of the accepted audiences {accepted:?}"),
