@@ -94,39 +94,27 @@ pub struct claimcheck_request {
     pub attributes_len: usize,
 }
 
-/// A slice built on the stack when it fits, on the heap otherwise; an empty
-/// one costs nothing (no array to initialise).
-enum StackSlice<T, const N: usize> {
-    Empty,
-    Stack([T; N], usize),
-    Heap(Vec<T>),
-}
-
-impl<T, const N: usize> StackSlice<T, N> {
-    fn build(
-        count: usize,
-        empty: impl Fn() -> T,
-        mut item: impl FnMut(usize) -> Result<T, claimcheck_result>,
-    ) -> Result<Self, claimcheck_result> {
-        if count == 0 {
-            return Ok(StackSlice::Empty);
-        }
-        if count > N {
-            return Ok(StackSlice::Heap((0..count).map(item).collect::<Result<_, _>>()?));
-        }
-        let mut stack: [T; N] = std::array::from_fn(|_| empty());
-        for (i, slot) in stack.iter_mut().take(count).enumerate() {
+/// Fills the first `count` slots of `stack` when they fit, else `heap`, with
+/// `item(0..count)`, and returns the filled part. The array lives in the
+/// caller's frame and is filled in place: it is never moved or copied.
+fn fill<'s, T>(
+    count: usize,
+    stack: &'s mut [T],
+    heap: &'s mut Vec<T>,
+    mut item: impl FnMut(usize) -> Result<T, claimcheck_result>,
+) -> Result<&'s [T], claimcheck_result> {
+    if count <= stack.len() {
+        let slots = stack.get_mut(..count).unwrap_or_default();
+        for (i, slot) in slots.iter_mut().enumerate() {
             *slot = item(i)?;
         }
-        Ok(StackSlice::Stack(stack, count))
-    }
-
-    fn as_slice(&self) -> &[T] {
-        match self {
-            StackSlice::Empty => &[],
-            StackSlice::Stack(stack, len) => stack.get(..*len).unwrap_or_default(),
-            StackSlice::Heap(v) => v,
+        Ok(slots)
+    } else {
+        heap.reserve_exact(count);
+        for i in 0..count {
+            heap.push(item(i)?);
         }
+        Ok(heap.as_slice())
     }
 }
 
@@ -177,13 +165,17 @@ unsafe fn record_lossy(view: claimcheck_str, index: usize, value: bool, lossy: &
     lossy.push((index, value, String::from_utf8_lossy(bytes).into_owned()));
 }
 
+/// Reads C pairs into `stack` or `heap` (see [`fill`]).
+///
 /// # Safety
 /// `pairs` views valid bytes (the request's contract).
-unsafe fn pairs<'a, const N: usize>(
+unsafe fn pairs<'s, 'a>(
     pairs: &'a [claimcheck_pair],
+    stack: &'s mut [Pair<'a>],
+    heap: &'s mut Vec<Pair<'a>>,
     lossy: &mut Vec<LossyPart>,
-) -> Result<StackSlice<Pair<'a>, N>, claimcheck_result> {
-    StackSlice::build(pairs.len(), || ("", ""), |i| {
+) -> Result<&'s [Pair<'a>], claimcheck_result> {
+    fill(pairs.len(), stack, heap, |i| {
         let p = pairs.get(i).ok_or(CLAIMCHECK_RESULT_INVALID_ARGUMENT)?;
         // SAFETY: the views come from the caller's request, valid for the call.
         unsafe { Ok((pair_part(p.name, i, false, lossy)?, pair_part(p.value, i, true, lossy)?)) }
@@ -219,43 +211,59 @@ unsafe fn with_request<R>(req: &claimcheck_request, f: impl FnOnce(&Request<'_>)
         // rather than failing the request: a token among them can then never
         // verify (U+FFFD is not base64url), and rules see the replacements.
         let (mut lossy_h, mut lossy_c, mut lossy_q) = (Vec::new(), Vec::new(), Vec::new());
-        let headers = pairs::<STACK_HEADERS>(array(req.headers, req.headers_len)?, &mut lossy_h)?;
+        // The stack arrays are set up only when there is something to hold.
+        let (mut header_stack, mut cookie_stack, mut query_stack, mut attribute_stack);
+        let (mut header_heap, mut cookie_heap, mut query_heap, mut attribute_heap) =
+            (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        let raw_headers = array(req.headers, req.headers_len)?;
+        let headers: &[Pair<'_>] = if raw_headers.is_empty() {
+            &[]
+        } else {
+            header_stack = [("", ""); STACK_HEADERS];
+            pairs(raw_headers, &mut header_stack, &mut header_heap, &mut lossy_h)?
+        };
         let cookies = if req.cookies.is_null() {
             None
         } else {
-            Some(pairs::<STACK_PAIRS>(array(req.cookies, req.cookies_len)?, &mut lossy_c)?)
+            cookie_stack = [("", ""); STACK_PAIRS];
+            Some(pairs(array(req.cookies, req.cookies_len)?, &mut cookie_stack, &mut cookie_heap, &mut lossy_c)?)
         };
         let query = if req.query.is_null() {
             None
         } else {
-            Some(pairs::<STACK_PAIRS>(array(req.query, req.query_len)?, &mut lossy_q)?)
+            query_stack = [("", ""); STACK_PAIRS];
+            Some(pairs(array(req.query, req.query_len)?, &mut query_stack, &mut query_heap, &mut lossy_q)?)
         };
         let (headers_fixed, cookies_fixed, query_fixed);
         let headers: &[Pair<'_>] = if lossy_h.is_empty() {
-            headers.as_slice()
+            headers
         } else {
-            headers_fixed = patched(headers.as_slice(), &lossy_h);
+            headers_fixed = patched(headers, &lossy_h);
             &headers_fixed
         };
-        let cookies: Option<&[Pair<'_>]> = match &cookies {
+        let cookies: Option<&[Pair<'_>]> = match cookies {
             Some(c) if !lossy_c.is_empty() => {
-                cookies_fixed = patched(c.as_slice(), &lossy_c);
+                cookies_fixed = patched(c, &lossy_c);
                 Some(&cookies_fixed)
             }
-            other => other.as_ref().map(StackSlice::as_slice),
+            other => other,
         };
-        let query: Option<&[Pair<'_>]> = match &query {
+        let query: Option<&[Pair<'_>]> = match query {
             Some(q) if !lossy_q.is_empty() => {
-                query_fixed = patched(q.as_slice(), &lossy_q);
+                query_fixed = patched(q, &lossy_q);
                 Some(&query_fixed)
             }
-            other => other.as_ref().map(StackSlice::as_slice),
+            other => other,
         };
         let attrs = array(req.attributes, req.attributes_len)?;
-        let attributes = StackSlice::<Attribute<'_>, STACK_ATTRIBUTES>::build(
-            attrs.len(),
-            || Attribute { name: "", value: AttributeValue::Str("") },
-            |i| {
+        let attributes: &[Attribute<'_>] = if attrs.is_empty() {
+            &[]
+        } else {
+            attribute_stack = std::array::from_fn::<_, STACK_ATTRIBUTES, _>(|_| Attribute {
+                name: "",
+                value: AttributeValue::Str(""),
+            });
+            fill(attrs.len(), &mut attribute_stack, &mut attribute_heap, |i| {
                 let a = attrs.get(i).ok_or(CLAIMCHECK_RESULT_INVALID_ARGUMENT)?;
                 let name = input_view(a.name)?;
                 let text = input_view(a.value)?;
@@ -267,8 +275,8 @@ unsafe fn with_request<R>(req: &claimcheck_request, f: impl FnOnce(&Request<'_>)
                     _ => return Err(CLAIMCHECK_RESULT_INVALID_ARGUMENT),
                 };
                 Ok(Attribute { name, value })
-            },
-        )?;
+            })?
+        };
         let request = Request {
             method: input_view(req.method)?,
             path: input_view(req.path)?,
@@ -277,7 +285,7 @@ unsafe fn with_request<R>(req: &claimcheck_request, f: impl FnOnce(&Request<'_>)
             cookies,
             query,
             source_address: input_view(req.source_address)?,
-            attributes: attributes.as_slice(),
+            attributes,
         };
         Ok(f(&request))
     }
@@ -304,16 +312,20 @@ unsafe fn authorize(
     // SAFETY: non-NULL and, by the header's contract, a valid request for this call.
     let request = unsafe { &*request };
     // SAFETY: the request's views and arrays are valid for this call.
+    // The decision is boxed inside the closure, so only a pointer travels
+    // back through the result.
     let decided = unsafe {
-        with_request(request, |r| match now {
-            Some(now) => engine.engine.authorize_at(r, now),
-            None => engine.engine.authorize(r),
+        with_request(request, |r| {
+            handles::into_raw(new_decision(match now {
+                Some(now) => engine.engine.authorize_at(r, now),
+                None => engine.engine.authorize(r),
+            }))
         })
     };
     match decided {
         Ok(decision) => {
             // SAFETY: non-NULL and valid for a pointer write, by the header's contract.
-            unsafe { *decision_out = handles::into_raw(new_decision(decision)) };
+            unsafe { *decision_out = decision };
             CLAIMCHECK_RESULT_OK
         }
         Err(code) => code,
