@@ -22,9 +22,9 @@ func (e *Engine) authorizeLoopInC(req Request, n int) error {
 	if err := a.fill(&req); err != nil {
 		return err
 	}
-	rc := C.claimcheck_go_authorize_loop(e.ptr, a.mem.req, C.size_t(n), a.mem.out)
+	m := a.mem
+	rc := C.claimcheck_go_authorize_loop(e.ptr, m.req, C.size_t(n), m.out, m.outBytes, C.size_t(m.outCap))
 	runtime.KeepAlive(e)
-	runtime.KeepAlive(&req)
 	if rc != C.CLAIMCHECK_RESULT_OK {
 		return resultError(rc)
 	}

@@ -1,8 +1,23 @@
 #include "bridge.h"
 #include "_cgo_export.h"
 
+#include <string.h>
+
+// Copies `*view` into `buf` at `*used` and points the view there; an absent
+// view stays absent, an empty one stays present.
+static void copy_view(claimcheck_str *view, char *buf, size_t *used) {
+	if (view->ptr == NULL) {
+		return;
+	}
+	if (view->len > 0) {
+		memcpy(buf + *used, view->ptr, view->len);
+	}
+	view->ptr = buf + *used;
+	*used += view->len;
+}
+
 claimcheck_result claimcheck_go_authorize(const claimcheck_engine *engine, const claimcheck_request *request,
-                                          bool at, double now, claimcheck_go_decision *out) {
+                                          bool at, double now, claimcheck_go_decision *out, char *buf, size_t cap) {
 	claimcheck_decision *d = NULL;
 	claimcheck_result rc = at ? claimcheck_engine_authorize_at(engine, request, now, &d)
 	                          : claimcheck_engine_authorize(engine, request, &d);
@@ -21,13 +36,29 @@ claimcheck_result claimcheck_go_authorize(const claimcheck_engine *engine, const
 	out->provider = claimcheck_decision_provider(d);
 	out->issuer = claimcheck_decision_issuer(d);
 	out->subject = claimcheck_decision_subject(d);
-	// The claims JSON is rendered on first use: only ask when there is an
-	// identity to describe.
+	// The claims only when there is an identity to describe.
 	if (out->provider.ptr != NULL) {
 		out->claims_json = claimcheck_decision_claims_json(d);
 	} else {
 		out->claims_json.ptr = NULL;
 		out->claims_json.len = 0;
+	}
+	claimcheck_str *views[] = {&out->message, &out->detail, &out->www_authenticate, &out->provider,
+	                           &out->issuer, &out->subject, &out->claims_json};
+	size_t needed = 0;
+	for (size_t i = 0; i < sizeof views / sizeof views[0]; i++) {
+		needed += views[i]->ptr != NULL ? views[i]->len : 0;
+	}
+	out->needed = needed;
+	// When the strings fit the caller's buffer, copy them there and free
+	// the decision now: the Go side then needs no second cgo call.
+	if (buf != NULL && needed <= cap) {
+		size_t used = 0;
+		for (size_t i = 0; i < sizeof views / sizeof views[0]; i++) {
+			copy_view(views[i], buf, &used);
+		}
+		claimcheck_decision_free(d);
+		out->decision = NULL;
 	}
 	return rc;
 }
@@ -53,9 +84,9 @@ claimcheck_result claimcheck_go_clear_logger(const claimcheck_engine *engine) {
 void claimcheck_go_noop(void) {}
 
 claimcheck_result claimcheck_go_authorize_loop(const claimcheck_engine *engine, const claimcheck_request *request,
-                                               size_t n, claimcheck_go_decision *out) {
+                                               size_t n, claimcheck_go_decision *out, char *buf, size_t cap) {
 	for (size_t i = 0; i < n; i++) {
-		claimcheck_result rc = claimcheck_go_authorize(engine, request, false, 0, out);
+		claimcheck_result rc = claimcheck_go_authorize(engine, request, false, 0, out, buf, cap);
 		if (rc != CLAIMCHECK_RESULT_OK) {
 			return rc;
 		}

@@ -9,7 +9,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"runtime"
+	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
+	"unsafe"
 )
 
 // Reason is the stable code of a decision's reason (a CLAIMCHECK_REASON_*
@@ -79,9 +83,27 @@ type Identity struct {
 	Issuer string
 	// Subject is the token's sub ("" when the token has none).
 	Subject string
-	// Claims are every verified claim, decoded with encoding/json (numbers
-	// are float64).
-	Claims map[string]any
+	// ClaimsJSON is every verified claim: the token's payload exactly as
+	// it was signed (a JSON object).
+	ClaimsJSON json.RawMessage
+
+	claimsOnce sync.Once
+	claims     map[string]any
+}
+
+// Claims returns the verified claims decoded with encoding/json (numbers
+// are float64). They are decoded on the first call, so a host that never
+// reads them never pays for it; later calls return the same map, which is
+// shared: do not modify it.
+func (id *Identity) Claims() map[string]any {
+	id.claimsOnce.Do(func() {
+		// The engine verified this JSON object; a decoding error cannot
+		// happen short of memory corruption, and leaves the map empty.
+		if err := json.Unmarshal(id.ClaimsJSON, &id.claims); err != nil || id.claims == nil {
+			id.claims = map[string]any{}
+		}
+	})
+	return id.claims
 }
 
 // Decision is the engine's answer for one request.
@@ -135,10 +157,10 @@ func (e *Engine) authorize(req *Request, at bool, now float64) (Decision, error)
 	if err := a.fill(req); err != nil {
 		return Decision{}, err
 	}
-	out := a.mem.out
-	rc := C.claimcheck_go_authorize(e.ptr, a.mem.req, C.bool(at), C.double(now), out)
+	m := a.mem
+	out := m.out
+	rc := C.claimcheck_go_authorize(e.ptr, m.req, C.bool(at), C.double(now), out, m.outBytes, C.size_t(m.outCap))
 	runtime.KeepAlive(e)
-	runtime.KeepAlive(req)
 	if rc != C.CLAIMCHECK_RESULT_OK {
 		return Decision{}, resultError(rc)
 	}
@@ -149,25 +171,59 @@ func (e *Engine) authorize(req *Request, at bool, now float64) (Decision, error)
 		Rule:        int(out.rule),
 		RuleErrored: bool(out.rule_errored),
 	}
-	d.Message, _ = goStringView(out.message)
+	// Message, challenge, provider and issuer repeat across requests: reuse
+	// the Go string of the last time when the bytes are the same.
+	if int(d.Reason) < len(messageCache) {
+		d.Message, _ = internView(out.message, &messageCache[d.Reason])
+	} else {
+		d.Message, _ = goStringView(out.message)
+	}
 	d.Detail, _ = goStringView(out.detail)
-	d.WWWAuthenticate, _ = goStringView(out.www_authenticate)
-	var err error
-	if provider, ok := goStringView(out.provider); ok {
+	d.WWWAuthenticate, _ = internView(out.www_authenticate, &e.seen.challenge)
+	if provider, ok := internView(out.provider, &e.seen.provider); ok {
 		id := &Identity{Provider: provider}
-		id.Issuer, _ = goStringView(out.issuer)
+		id.Issuer, _ = internView(out.issuer, &e.seen.issuer)
 		id.Subject, _ = goStringView(out.subject)
-		if out.claims_json.ptr != nil && out.claims_json.len > 0 {
-			raw := C.GoBytes(unsafeView(out.claims_json), C.int(out.claims_json.len))
-			if jerr := json.Unmarshal(raw, &id.Claims); jerr != nil {
-				err = &Error{Code: CodeInvalidJSON, Message: "claims: " + jerr.Error(), Rule: -1, Line: -1, Column: -1}
-			}
+		if out.claims_json.ptr != nil {
+			id.ClaimsJSON = C.GoBytes(unsafeView(out.claims_json), C.int(out.claims_json.len))
 		}
 		d.Identity = id
 	}
-	C.claimcheck_decision_free(out.decision)
-	if err != nil {
-		return Decision{}, err
+	if out.decision != nil {
+		// The strings did not fit the buffer: they were read from the
+		// decision itself; free it, and grow the buffer for next time.
+		C.claimcheck_decision_free(out.decision)
+		out.decision = nil
+		m.growOut(int(out.needed))
 	}
 	return d, nil
+}
+
+// messageCache holds the last client message seen per reason code (the
+// messages are static texts, so after the first decision of each reason
+// no message is allocated again).
+var messageCache [32]atomic.Pointer[string]
+
+// seenStrings holds an engine's last challenge, provider and issuer.
+type seenStrings struct {
+	challenge, provider, issuer atomic.Pointer[string]
+}
+
+// internView is goStringView that returns the string in *last when the
+// view holds the same bytes, and remembers a new one otherwise.
+func internView(v C.claimcheck_str, last *atomic.Pointer[string]) (string, bool) {
+	if v.ptr == nil {
+		return "", false
+	}
+	if v.len == 0 {
+		return "", true
+	}
+	// Compared in place: the view is not kept.
+	bytes := unsafe.String((*byte)(unsafeView(v)), int(v.len))
+	if p := last.Load(); p != nil && *p == bytes {
+		return *p, true
+	}
+	s := strings.Clone(bytes)
+	last.Store(&s)
+	return s, true
 }

@@ -78,12 +78,12 @@ func TestValidTokenCarriesTheIdentity(t *testing.T) {
 	if id.Provider != "okta" || id.Issuer != "https://idp.example.com/oauth2/default" || id.Subject != "alice@example.com" {
 		t.Errorf("identity %+v", id)
 	}
-	groups, _ := id.Claims["groups"].([]any)
+	groups, _ := id.Claims()["groups"].([]any)
 	if len(groups) != 2 || groups[0] != "Everyone" || groups[1] != "AI-Users" {
-		t.Errorf("claims.groups = %v", id.Claims["groups"])
+		t.Errorf("claims.groups = %v", id.Claims()["groups"])
 	}
-	if id.Claims["ver"] != float64(1) || id.Claims["cid"] != "0oa1" {
-		t.Errorf("claims %v", id.Claims)
+	if id.Claims()["ver"] != float64(1) || id.Claims()["cid"] != "0oa1" {
+		t.Errorf("claims %v", id.Claims())
 	}
 }
 

@@ -50,6 +50,8 @@ type Engine struct {
 	mu      sync.RWMutex
 	ptr     *C.claimcheck_engine
 	cleanup runtime.Cleanup
+	// seen holds strings that repeat across decisions, to reuse them.
+	seen seenStrings
 }
 
 // New creates an engine from config text (YAML or JSON). Relative key file

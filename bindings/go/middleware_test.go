@@ -28,7 +28,7 @@ func TestMiddlewareEndToEnd(t *testing.T) {
 		s := seen{Authorization: r.Header.Get("Authorization")}
 		if id, ok := IdentityFrom(r.Context()); ok {
 			s.HasIdentity, s.Subject, s.Issuer = true, id.Subject, id.Issuer
-			s.Group = id.Claims["groups"]
+			s.Group = id.Claims()["groups"]
 		}
 		_ = json.NewEncoder(w).Encode(s)
 	})

@@ -72,16 +72,35 @@ func RequestFromHTTP(r *http.Request) Request {
 }
 
 // arena is the C memory one authorize call uses: the request struct, the
-// pair and attribute arrays and the decision summary. It is pooled, so a
-// request normally allocates no C memory. The strings are not copied: the
-// arrays point into the Go strings, which are pinned (runtime.Pinner) for
-// the call, as the cgo rules require for a Go pointer stored in C memory.
-// The C side keeps nothing after the call (claimcheck_request's contract).
+// pair and attribute arrays, a byte buffer the request's strings are
+// copied into, and the decision summary with a buffer for its strings. It
+// is pooled, so a request normally allocates no C memory. Copying the
+// strings (one memmove each) is cheaper than pinning them for C, and it
+// leaves no Go pointer in C memory at all. The C side keeps nothing after
+// the call (claimcheck_request's contract).
 type arena struct {
-	mem    *arenaMem
-	pinner runtime.Pinner
-	// json holds attribute values encoded for this call (pinned too).
-	json [][]byte
+	mem *arenaMem
+	// used is how many bytes of mem.bytes this call has filled.
+	used int
+	// overflow is set when the request outgrew the bytes counted for it
+	// (its header map changed while being read).
+	overflow bool
+	// headers and attrs are the request's maps read once (a map walk costs
+	// more than the slice walks after it).
+	headers []headerValues
+	attrs   []attribute
+}
+
+type headerValues struct {
+	name   string
+	values []string
+}
+
+type attribute struct {
+	name  string
+	value any
+	// json is the encoded value when it is not a string or raw JSON.
+	json []byte
 }
 
 // arenaMem is the C side of an arena, freed by a cleanup when the pool
@@ -93,6 +112,11 @@ type arenaMem struct {
 	pairsCap int
 	attrs    *C.claimcheck_attribute
 	attrsCap int
+	bytes    *C.char
+	bytesCap int
+	// outBytes receives the decision's strings.
+	outBytes *C.char
+	outCap   int
 }
 
 func (m *arenaMem) free() {
@@ -100,36 +124,67 @@ func (m *arenaMem) free() {
 	C.free(unsafe.Pointer(m.out))
 	C.free(unsafe.Pointer(m.pairs))
 	C.free(unsafe.Pointer(m.attrs))
+	C.free(unsafe.Pointer(m.bytes))
+	C.free(unsafe.Pointer(m.outBytes))
 }
+
+// initialOutBytes holds the strings of a typical decision (message,
+// challenge, identity and a few hundred bytes of claims); larger ones grow
+// the buffer.
+const initialOutBytes = 4096
 
 var arenaPool = sync.Pool{New: func() any {
 	m := &arenaMem{
-		req: (*C.claimcheck_request)(C.calloc(1, C.sizeof_claimcheck_request)),
-		out: (*C.claimcheck_go_decision)(C.calloc(1, C.sizeof_claimcheck_go_decision)),
+		req:      (*C.claimcheck_request)(C.calloc(1, C.sizeof_claimcheck_request)),
+		out:      (*C.claimcheck_go_decision)(C.calloc(1, C.sizeof_claimcheck_go_decision)),
+		outBytes: (*C.char)(C.malloc(initialOutBytes)),
+		outCap:   initialOutBytes,
 	}
 	a := &arena{mem: m}
 	runtime.AddCleanup(a, func(m *arenaMem) { m.free() }, m)
 	return a
 }}
 
-// view pins the bytes of s and returns a view of them for C.
+// view copies s into the arena's C bytes and returns a view of the copy.
 func (a *arena) view(s string) C.claimcheck_str {
 	if len(s) == 0 {
 		return C.claimcheck_str{}
 	}
-	p := unsafe.StringData(s)
-	a.pinner.Pin(p)
-	return C.claimcheck_str{ptr: (*C.char)(unsafe.Pointer(p)), len: C.size_t(len(s))}
+	if a.used+len(s) > a.mem.bytesCap {
+		a.overflow = true
+		return C.claimcheck_str{}
+	}
+	dst := unsafe.Add(unsafe.Pointer(a.mem.bytes), a.used)
+	copy(unsafe.Slice((*byte)(dst), len(s)), s)
+	a.used += len(s)
+	return C.claimcheck_str{ptr: (*C.char)(dst), len: C.size_t(len(s))}
 }
 
 // viewBytes is view for a byte slice.
 func (a *arena) viewBytes(b []byte) C.claimcheck_str {
-	if len(b) == 0 {
-		return C.claimcheck_str{}
+	return a.view(unsafe.String(unsafe.SliceData(b), len(b)))
+}
+
+// growBytes makes room for n bytes of request strings (contents are not kept).
+func (m *arenaMem) growBytes(n int) {
+	if n <= m.bytesCap {
+		return
 	}
-	p := unsafe.SliceData(b)
-	a.pinner.Pin(p)
-	return C.claimcheck_str{ptr: (*C.char)(unsafe.Pointer(p)), len: C.size_t(len(b))}
+	c := max(n, 2*m.bytesCap, 1024)
+	C.free(unsafe.Pointer(m.bytes))
+	m.bytes = (*C.char)(C.malloc(C.size_t(c)))
+	m.bytesCap = c
+}
+
+// growOut makes room for n bytes of decision strings.
+func (m *arenaMem) growOut(n int) {
+	if n <= m.outCap {
+		return
+	}
+	c := max(n, 2*m.outCap)
+	C.free(unsafe.Pointer(m.outBytes))
+	m.outBytes = (*C.char)(C.malloc(C.size_t(c)))
+	m.outCap = c
 }
 
 // growPairs makes room for n pairs (contents are not kept).
@@ -154,18 +209,53 @@ func (m *arenaMem) growAttrs(n int) {
 	m.attrsCap = c
 }
 
-// fill writes req into the arena's C request.
+// fill writes req into the arena's C request, copying its strings.
 func (a *arena) fill(req *Request) error {
 	m := a.mem
+	// Read the maps once, counting the pairs and the bytes, so the buffers
+	// are sized before anything is copied.
+	size := len(req.Method) + len(req.Path) + len(req.Host) + len(req.SourceAddress)
 	headers := len(req.Headers)
-	for _, vs := range req.HTTPHeader {
-		headers += len(vs)
+	for _, h := range req.Headers {
+		size += len(h.Name) + len(h.Value)
 	}
+	for name, vs := range req.HTTPHeader {
+		a.headers = append(a.headers, headerValues{name, vs})
+		headers += len(vs)
+		size += len(name)
+		for _, v := range vs {
+			size += len(v)
+		}
+	}
+	for _, c := range req.Cookies {
+		size += len(c.Name) + len(c.Value)
+	}
+	for _, q := range req.Query {
+		size += len(q.Name) + len(q.Value)
+	}
+	for name, v := range req.Attributes {
+		attr := attribute{name: name, value: v}
+		switch v := v.(type) {
+		case string:
+			size += len(v)
+		case json.RawMessage:
+			size += len(v)
+		default:
+			b, err := json.Marshal(v)
+			if err != nil {
+				return &Error{Code: CodeInvalidJSON, Message: "attribute `" + name + "`: " + err.Error(), Rule: -1, Line: -1, Column: -1}
+			}
+			attr.json = b
+			size += len(b)
+		}
+		size += len(name)
+		a.attrs = append(a.attrs, attr)
+	}
+	m.growBytes(size)
 	cookies, query := len(req.Cookies), len(req.Query)
 	// Non-nil empty Cookies/Query still need a non-NULL pointer: reserve
 	// one slot, so the pointer exists.
-	total := headers + cookies + query + 1
-	m.growPairs(total)
+	m.growPairs(headers + cookies + query + 1)
 	pairs := unsafe.Slice(m.pairs, m.pairsCap)
 
 	r := m.req
@@ -179,9 +269,9 @@ func (a *arena) fill(req *Request) error {
 		pairs[i] = C.claimcheck_pair{name: a.view(h.Name), value: a.view(h.Value)}
 		i++
 	}
-	for name, vs := range req.HTTPHeader {
-		cname := a.view(name)
-		for _, v := range vs {
+	for _, h := range a.headers {
+		cname := a.view(h.name)
+		for _, v := range h.values {
 			pairs[i] = C.claimcheck_pair{name: cname, value: a.view(v)}
 			i++
 		}
@@ -208,49 +298,39 @@ func (a *arena) fill(req *Request) error {
 	}
 
 	r.attributes, r.attributes_len = nil, 0
-	if n := len(req.Attributes); n > 0 {
+	if n := len(a.attrs); n > 0 {
 		m.growAttrs(n)
 		attrs := unsafe.Slice(m.attrs, m.attrsCap)
-		j := 0
-		for name, v := range req.Attributes {
-			attr := C.claimcheck_attribute{name: a.view(name)}
-			switch v := v.(type) {
+		for j, at := range a.attrs {
+			attr := C.claimcheck_attribute{name: a.view(at.name)}
+			switch v := at.value.(type) {
 			case string:
 				attr.value, attr.kind = a.view(v), C.CLAIMCHECK_ATTRIBUTE_STRING
 			case json.RawMessage:
 				attr.value, attr.kind = a.viewBytes(v), C.CLAIMCHECK_ATTRIBUTE_JSON
 			default:
-				b, err := json.Marshal(v)
-				if err != nil {
-					return &Error{Code: CodeInvalidJSON, Message: "attribute `" + name + "`: " + err.Error(), Rule: -1, Line: -1, Column: -1}
-				}
-				a.json = append(a.json, b)
-				attr.value, attr.kind = a.viewBytes(b), C.CLAIMCHECK_ATTRIBUTE_JSON
+				attr.value, attr.kind = a.viewBytes(at.json), C.CLAIMCHECK_ATTRIBUTE_JSON
 			}
 			attrs[j] = attr
-			j++
 		}
-		r.attributes, r.attributes_len = &attrs[0], C.size_t(j)
+		r.attributes, r.attributes_len = &attrs[0], C.size_t(n)
+	}
+	if a.overflow {
+		// Cannot happen: every string was counted above. A guard, so a
+		// miscount can never write past the buffer.
+		return &Error{Code: CodeInvalidArgument, Message: "internal error: the request's strings outgrew their buffer", Rule: -1, Line: -1, Column: -1}
 	}
 	return nil
 }
 
-// reset unpins everything and clears the views, so the pooled C memory
-// holds no pointer into Go memory between calls.
+// reset readies the arena for the next call. The C memory holds only
+// pointers into itself, so the old views need no clearing.
 func (a *arena) reset() {
-	m := a.mem
-	r := m.req
-	// The whole arrays, not just the counts: a failed fill may have
-	// written more than the request says.
-	if m.pairs != nil {
-		clear(unsafe.Slice(m.pairs, m.pairsCap))
-	}
-	if m.attrs != nil {
-		clear(unsafe.Slice(m.attrs, m.attrsCap))
-	}
-	*r = C.claimcheck_request{}
-	*m.out = C.claimcheck_go_decision{}
-	clear(a.json)
-	a.json = a.json[:0]
-	a.pinner.Unpin()
+	a.used = 0
+	a.overflow = false
+	// Drop the references to the request's strings and values.
+	clear(a.headers)
+	a.headers = a.headers[:0]
+	clear(a.attrs)
+	a.attrs = a.attrs[:0]
 }
