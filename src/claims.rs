@@ -106,14 +106,9 @@ impl Claims {
     /// Reads a JSON object whose nesting is at most `max_depth`, refusing a
     /// member name that appears twice.
     pub fn parse(json: String, max_depth: usize) -> Result<Claims, String> {
-        let mut raw = Vec::with_capacity(16);
-        scan::scan_object(&json, max_depth, |m| {
-            raw.push(m);
-            Ok(())
-        })?;
-        let mut members = Vec::with_capacity(raw.len());
+        let mut members = Vec::with_capacity(16);
         let mut keys = [0u64; SCAN_LIMIT as usize];
-        for (i, m) in raw.into_iter().enumerate() {
+        scan::scan_object(&json, max_depth, |m| {
             let name = if m.name_escaped {
                 // Rare: unescape through the JSON parser (the scan checked
                 // the escapes, so this cannot fail).
@@ -122,12 +117,12 @@ impl Claims {
             } else {
                 Name::Span(m.name)
             };
-            let member = Member { name, value: m.value, parsed: OnceLock::new() };
-            if let Some(key) = keys.get_mut(i) {
-                *key = name_key(name_text(&json, &member.name));
+            if let Some(key) = keys.get_mut(members.len()) {
+                *key = name_key(name_text(&json, &name));
             }
-            members.push(member);
-        }
+            members.push(Member { name, value: m.value, parsed: OnceLock::new() });
+            Ok(())
+        })?;
         let mut claims = Claims { json, members, keys, sorted: Vec::new() };
         let count = claims.members.len() as u32;
         if count <= SCAN_LIMIT {
