@@ -13,12 +13,14 @@ import (
 	"io"
 	"log/slog"
 	"math/big"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -178,5 +180,78 @@ func TestRunRejectsBadFlags(t *testing.T) {
 	var cerr *claimcheck.Error
 	if !errors.As(err, &cerr) || cerr.Code != claimcheck.CodeIO {
 		t.Errorf("missing config: %v", err)
+	}
+}
+
+// TestRunReloadsOnARealSIGHUP runs the gateway's main path (run, with its
+// signal handling) and sends the process a real SIGHUP.
+func TestRunReloadsOnARealSIGHUP(t *testing.T) {
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := signer{key}
+	upstream := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprint(w, "upstream")
+	}))
+	defer upstream.Close()
+	path := filepath.Join(t.TempDir(), "claimcheck.yaml")
+	if err := os.WriteFile(path, []byte(s.config(`"AI-Users" in auth.claims.groups`)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	// A free loopback port for the gateway.
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+
+	logs := make(records, 64)
+	previous := slog.Default()
+	slog.SetDefault(slog.New(logs))
+	defer slog.SetDefault(previous)
+
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, []string{"-config", path, "-listen", addr, "-upstream", upstream.URL}) }()
+	// run registers for SIGHUP before it logs that it listens.
+	waitFor(t, logs, "go-gateway listening")
+
+	alice := "Bearer " + s.token(t, "Everyone", "AI-Users")
+	status := func() int {
+		t.Helper()
+		for attempt := 0; ; attempt++ {
+			req, _ := http.NewRequest("GET", "http://"+addr+"/mcp", nil)
+			req.Header.Set("Authorization", alice)
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				// The listener may not accept yet right after the log line.
+				if attempt < 50 {
+					time.Sleep(20 * time.Millisecond)
+					continue
+				}
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			return resp.StatusCode
+		}
+	}
+	if got := status(); got != 200 {
+		t.Fatalf("before the reload: %d", got)
+	}
+	if err := os.WriteFile(path, []byte(s.config(`"Admins" in auth.claims.groups`)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Kill(os.Getpid(), syscall.SIGHUP); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, logs, "config reloaded")
+	if got := status(); got != 403 {
+		t.Errorf("after SIGHUP, alice is no admin: %d", got)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Errorf("run: %v", err)
 	}
 }
