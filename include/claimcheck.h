@@ -106,6 +106,11 @@ typedef struct claimcheck_str {
 typedef uint32_t claimcheck_result;
 
 /**
+ * Where a request carried its credential: one of `CLAIMCHECK_CREDENTIAL_*`.
+ */
+typedef uint32_t claimcheck_credential_kind;
+
+/**
  * One provider's key status. The string views live as long as the
  * snapshot they came from.
  */
@@ -402,6 +407,26 @@ typedef struct claimcheck_request {
 #define CLAIMCHECK_REASON_NO_DECISION 65535
 
 /**
+ * The request carried no credential, or more than one (or NULL decision).
+ */
+#define CLAIMCHECK_CREDENTIAL_NONE 0
+
+/**
+ * A header; its name is in lower case.
+ */
+#define CLAIMCHECK_CREDENTIAL_HEADER 1
+
+/**
+ * A cookie.
+ */
+#define CLAIMCHECK_CREDENTIAL_COOKIE 2
+
+/**
+ * A query parameter.
+ */
+#define CLAIMCHECK_CREDENTIAL_QUERY 3
+
+/**
  * Success.
  */
 #define CLAIMCHECK_RESULT_OK 0
@@ -630,6 +655,27 @@ int64_t claimcheck_decision_rule(const struct claimcheck_decision *decision);
  * `decision` is NULL or a live decision.
  */
 bool claimcheck_decision_rule_errored(const struct claimcheck_decision *decision);
+
+/**
+ * Where the request's one credential was, whatever the outcome, so a
+ * gateway can remove it before forwarding an allowed request:
+ * `CLAIMCHECK_CREDENTIAL_NONE` when it carried none or more than one.
+ * Its name is `claimcheck_decision_credential_name`.
+ *
+ * # Safety
+ * `decision` is NULL or a live decision.
+ */
+claimcheck_credential_kind claimcheck_decision_credential_kind(const struct claimcheck_decision *decision);
+
+/**
+ * The name of the header, cookie or query parameter that carried the
+ * credential (`authorization` by default); absent when
+ * `claimcheck_decision_credential_kind` is `CLAIMCHECK_CREDENTIAL_NONE`.
+ *
+ * # Safety
+ * `decision` is NULL or a live decision.
+ */
+struct claimcheck_str claimcheck_decision_credential_name(const struct claimcheck_decision *decision);
 
 /**
  * Frees a decision; every view it returned dies with it. NULL is a no-op.

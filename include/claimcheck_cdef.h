@@ -25,6 +25,8 @@ typedef struct claimcheck_str {
 
 typedef uint32_t claimcheck_result;
 
+typedef uint32_t claimcheck_credential_kind;
+
 typedef struct claimcheck_provider_keys {
     struct claimcheck_str provider;
     struct claimcheck_str source;
@@ -122,6 +124,14 @@ enum { CLAIMCHECK_REASON_NO_RULE_ALLOWED = 20 };
 
 enum { CLAIMCHECK_REASON_NO_DECISION = 65535 };
 
+enum { CLAIMCHECK_CREDENTIAL_NONE = 0 };
+
+enum { CLAIMCHECK_CREDENTIAL_HEADER = 1 };
+
+enum { CLAIMCHECK_CREDENTIAL_COOKIE = 2 };
+
+enum { CLAIMCHECK_CREDENTIAL_QUERY = 3 };
+
 enum { CLAIMCHECK_RESULT_OK = 0 };
 
 enum { CLAIMCHECK_RESULT_NULL_ARGUMENT = 1 };
@@ -190,6 +200,10 @@ claimcheck_result claimcheck_decision_claim(const struct claimcheck_decision *de
 int64_t claimcheck_decision_rule(const struct claimcheck_decision *decision);
 
 bool claimcheck_decision_rule_errored(const struct claimcheck_decision *decision);
+
+claimcheck_credential_kind claimcheck_decision_credential_kind(const struct claimcheck_decision *decision);
+
+struct claimcheck_str claimcheck_decision_credential_name(const struct claimcheck_decision *decision);
 
 void claimcheck_decision_free(struct claimcheck_decision *decision);
 

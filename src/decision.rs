@@ -2,6 +2,7 @@
 //! reason, a client-safe message, the `WWW-Authenticate` challenge and, when a
 //! token was valid, the identity.
 
+use std::borrow::Cow;
 use std::fmt;
 
 use crate::identity::Identity;
@@ -202,6 +203,27 @@ impl fmt::Display for Reason {
     }
 }
 
+/// Where in a request the credential was.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CredentialKind {
+    /// A header (`authorization` with the default `tokenSource`).
+    Header,
+    /// A cookie.
+    Cookie,
+    /// A query parameter.
+    Query,
+}
+
+/// The place a request carried its credential: what a gateway removes
+/// before forwarding the request upstream.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CredentialSource {
+    /// Header, cookie or query parameter.
+    pub kind: CredentialKind,
+    /// Its name as the config gives it (header names in lower case).
+    pub name: Cow<'static, str>,
+}
+
 /// The engine's answer for one request.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Decision {
@@ -223,6 +245,9 @@ pub struct Decision {
     pub rule: Option<usize>,
     /// Whether the deciding rule errored instead of evaluating.
     pub rule_errored: bool,
+    /// Where the request's one credential was, whatever the outcome; `None`
+    /// when it carried none, or more than one.
+    pub credential: Option<CredentialSource>,
 }
 
 /// Builds RFC 6750 challenges for one config (realm and RFC 9728 resource

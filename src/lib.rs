@@ -37,7 +37,7 @@ pub mod token;
 pub mod verify;
 
 pub use config::{ConfigError, ConfigErrorKind};
-pub use decision::{Decision, Reason};
+pub use decision::{CredentialKind, CredentialSource, Decision, Reason};
 pub use engine::Engine;
 pub use identity::{Claims, Identity, Scopes};
 pub use keys::ProviderKeyStatus;

@@ -6,7 +6,7 @@ mod common;
 
 use claimcheck::dev::DevKey;
 use claimcheck::verify::Algorithm;
-use claimcheck::Request;
+use claimcheck::{CredentialKind, Request};
 use common::*;
 use serde_json::json;
 
@@ -33,6 +33,41 @@ fn valid_token_is_allowed_with_the_identity() {
     assert_eq!(id.subject.as_deref(), Some("alice@example.com"));
     assert_eq!(id.claims["groups"], json!(["Everyone", "AI-Users"]));
     assert_eq!(&*id.scopes, &["mcp:read".to_owned(), "openid".to_owned()]);
+    let source = d.credential.unwrap();
+    assert_eq!((source.kind, &*source.name), (CredentialKind::Header, "authorization"));
+}
+
+#[test]
+fn decisions_say_where_the_credential_was_so_gateways_can_strip_it() {
+    let cfg = rsa_config().replace(
+        "authentication:\n",
+        "authentication:\n  tokenSource:\n    - header: {name: X-Api-Token}\n    - cookie: {name: session}\n    - query: {name: access_token}\n",
+    );
+    let e = engine(&cfg);
+    let token = sign(&RSA, &claims());
+    let cookie = format!("a=1; session={token}");
+    let path = format!("/mcp?access_token={token}");
+    let cases: [(Request<'_>, CredentialKind, &str); 3] = [
+        (Request { headers: &[("X-Api-Token", token.as_str())], ..Default::default() }, CredentialKind::Header, "x-api-token"),
+        (Request { headers: &[("Cookie", cookie.as_str())], ..Default::default() }, CredentialKind::Cookie, "session"),
+        (Request { path: &path, ..Default::default() }, CredentialKind::Query, "access_token"),
+    ];
+    for (request, kind, name) in cases {
+        let d = e.authorize_at(&request, NOW);
+        assert_decision(&d, 200, "allowed");
+        let source = d.credential.unwrap();
+        assert_eq!((source.kind, &*source.name), (kind, name));
+    }
+    // A denied token reports its place too; no credential or two report none.
+    let expired = sign(&RSA, &claims_with(json!({"exp": NOW - 3600.0})));
+    let d = e.authorize_at(&Request { headers: &[("x-api-token", expired.as_str())], ..Default::default() }, NOW);
+    assert_decision(&d, 401, "expired");
+    assert_eq!(d.credential.map(|s| s.kind), Some(CredentialKind::Header));
+    assert_eq!(no_token(&e).credential, None);
+    let both = [("x-api-token", token.as_str()), ("Cookie", cookie.as_str())];
+    let d = e.authorize_at(&Request { headers: &both, ..Default::default() }, NOW);
+    assert_decision(&d, 400, "multiple_tokens");
+    assert_eq!(d.credential, None);
 }
 
 #[test]

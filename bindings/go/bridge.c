@@ -43,8 +43,10 @@ claimcheck_result claimcheck_go_authorize(const claimcheck_engine *engine, const
 		out->claims_json.ptr = NULL;
 		out->claims_json.len = 0;
 	}
-	claimcheck_str *views[] = {&out->message, &out->detail, &out->www_authenticate, &out->provider,
-	                           &out->issuer, &out->subject, &out->claims_json};
+	out->credential_kind = claimcheck_decision_credential_kind(d);
+	out->credential_name = claimcheck_decision_credential_name(d);
+	claimcheck_str *views[] = {&out->message, &out->detail,      &out->www_authenticate, &out->provider,
+	                           &out->issuer,  &out->subject,     &out->claims_json,      &out->credential_name};
 	size_t needed = 0;
 	for (size_t i = 0; i < sizeof views / sizeof views[0]; i++) {
 		needed += views[i]->ptr != NULL ? views[i]->len : 0;

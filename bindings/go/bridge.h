@@ -27,6 +27,8 @@ typedef struct claimcheck_go_decision {
 	claimcheck_str issuer;
 	claimcheck_str subject;
 	claimcheck_str claims_json;
+	claimcheck_credential_kind credential_kind;
+	claimcheck_str credential_name;
 } claimcheck_go_decision;
 
 // Authorizes (at `now` when `at` is true) and reads the decision into

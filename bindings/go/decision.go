@@ -129,6 +129,34 @@ type Decision struct {
 	// RuleErrored says whether the deciding rule errored instead of
 	// evaluating (an erroring deny or require denies).
 	RuleErrored bool
+	// Credential says where the request's one credential was, whatever
+	// the outcome (Kind is CredentialNone without one, or with several):
+	// what a gateway removes before forwarding (see StripCredential).
+	Credential CredentialSource
+}
+
+// CredentialKind is where in a request a credential was.
+type CredentialKind uint32
+
+// The credential kinds, mirroring CLAIMCHECK_CREDENTIAL_*.
+const (
+	// CredentialNone: no credential, or more than one.
+	CredentialNone CredentialKind = C.CLAIMCHECK_CREDENTIAL_NONE
+	// CredentialHeader: a header (Name is in lower case).
+	CredentialHeader CredentialKind = C.CLAIMCHECK_CREDENTIAL_HEADER
+	// CredentialCookie: a cookie.
+	CredentialCookie CredentialKind = C.CLAIMCHECK_CREDENTIAL_COOKIE
+	// CredentialQuery: a query parameter.
+	CredentialQuery CredentialKind = C.CLAIMCHECK_CREDENTIAL_QUERY
+)
+
+// CredentialSource is the place a request carried its credential.
+type CredentialSource struct {
+	// Kind is header, cookie or query parameter.
+	Kind CredentialKind
+	// Name is the header, cookie or parameter name from the config
+	// ("authorization" by default).
+	Name string
 }
 
 // Authorize decides one request at the current time. A denial is a
@@ -180,6 +208,10 @@ func (e *Engine) authorize(req *Request, at bool, now float64) (Decision, error)
 	}
 	d.Detail, _ = goStringView(out.detail)
 	d.WWWAuthenticate, _ = internView(out.www_authenticate, &e.seen.challenge)
+	if kind := CredentialKind(out.credential_kind); kind != CredentialNone {
+		d.Credential.Kind = kind
+		d.Credential.Name, _ = internView(out.credential_name, &e.seen.credential)
+	}
 	if provider, ok := internView(out.provider, &e.seen.provider); ok {
 		id := &Identity{Provider: provider}
 		id.Issuer, _ = internView(out.issuer, &e.seen.issuer)
@@ -204,9 +236,10 @@ func (e *Engine) authorize(req *Request, at bool, now float64) (Decision, error)
 // no message is allocated again).
 var messageCache [32]atomic.Pointer[string]
 
-// seenStrings holds an engine's last challenge, provider and issuer.
+// seenStrings holds an engine's last challenge, provider, issuer and
+// credential name.
 type seenStrings struct {
-	challenge, provider, issuer atomic.Pointer[string]
+	challenge, provider, issuer, credential atomic.Pointer[string]
 }
 
 // internView is goStringView that returns the string in *last when the

@@ -5,13 +5,17 @@ import (
 	"encoding/json"
 	"log/slog"
 	"net/http"
+	"net/url"
+	"strings"
 )
 
 // Option configures Middleware.
 type Option func(*middleware)
 
-// StripCredential removes the Authorization header from allowed requests
-// before they reach the next handler (so the upstream never sees the token).
+// StripCredential removes the credential from allowed requests before they
+// reach the next handler, so the upstream never sees the token: the header
+// that carried it (Authorization by default), or just its cookie, or just
+// its query parameter, as the decision's Credential says.
 func StripCredential(strip bool) Option {
 	return func(m *middleware) { m.strip = strip }
 }
@@ -50,7 +54,7 @@ func IdentityFrom(ctx context.Context) (*Identity, bool) {
 // a denied one gets the decision's status, its WWW-Authenticate header and
 // the JSON body {"error": reason, "message": message}. An allowed one
 // reaches the next handler with the identity in its context (IdentityFrom)
-// and, with StripCredential(true), without its Authorization header. A
+// and, with StripCredential(true), without its credential. A
 // request the engine refuses to read (a header that is not valid UTF-8) is
 // answered 400 "invalid_request"; a closed engine 503 "unavailable".
 func Middleware(engine *Engine, opts ...Option) func(http.Handler) http.Handler {
@@ -87,17 +91,16 @@ func (m *middleware) serve(next http.Handler, w http.ResponseWriter, r *http.Req
 		writeDenial(w, d.Status, d.WWWAuthenticate, d.Reason.String(), d.Message)
 		return
 	}
-	if d.Identity != nil || m.strip {
+	if d.Identity != nil || (m.strip && d.Credential.Kind != CredentialNone) {
 		ctx := r.Context()
 		if d.Identity != nil {
 			ctx = context.WithValue(ctx, identityKey{}, d.Identity)
 		}
+		// WithContext makes a copy that shares the header map and the URL
+		// with the caller's request: stripCredential replaces, never edits.
 		r = r.WithContext(ctx)
-		if m.strip && r.Header.Get("Authorization") != "" {
-			// WithContext shares the header map with the caller's request:
-			// change a copy.
-			r.Header = r.Header.Clone()
-			r.Header.Del("Authorization")
+		if m.strip {
+			stripCredential(r, d.Credential)
 		}
 	}
 	next.ServeHTTP(w, r)
@@ -123,4 +126,58 @@ func writeDenial(w http.ResponseWriter, status int, challenge, reason, message s
 		Error   string `json:"error"`
 		Message string `json:"message"`
 	}{reason, message})
+}
+
+// stripCredential removes the credential at source from r, replacing (not
+// editing) r's header map and URL, which r shares with the request it was
+// copied from: the header; the one cookie, keeping the others; the query
+// parameter, keeping the others in their order.
+func stripCredential(r *http.Request, source CredentialSource) {
+	switch source.Kind {
+	case CredentialHeader:
+		if len(r.Header.Values(source.Name)) > 0 {
+			r.Header = r.Header.Clone()
+			r.Header.Del(source.Name)
+		}
+	case CredentialCookie:
+		lines := r.Header.Values("Cookie")
+		if len(lines) == 0 {
+			return
+		}
+		var kept []string
+		for _, line := range lines {
+			var keep []string
+			for _, part := range strings.Split(line, ";") {
+				name, _, _ := strings.Cut(part, "=")
+				if strings.TrimSpace(name) != source.Name && strings.TrimSpace(part) != "" {
+					keep = append(keep, strings.TrimSpace(part))
+				}
+			}
+			if len(keep) > 0 {
+				kept = append(kept, strings.Join(keep, "; "))
+			}
+		}
+		r.Header = r.Header.Clone()
+		r.Header.Del("Cookie")
+		for _, line := range kept {
+			r.Header.Add("Cookie", line)
+		}
+	case CredentialQuery:
+		u := *r.URL
+		var keep []string
+		for _, pair := range strings.Split(u.RawQuery, "&") {
+			name, _, _ := strings.Cut(pair, "=")
+			// Names compare decoded, as the engine read them.
+			if decoded, err := url.QueryUnescape(name); pair == "" || (err == nil && decoded == source.Name) {
+				continue
+			}
+			keep = append(keep, pair)
+		}
+		u.RawQuery = strings.Join(keep, "&")
+		u.ForceQuery = false
+		r.URL = &u
+		if r.RequestURI != "" {
+			r.RequestURI = u.RequestURI()
+		}
+	}
 }

@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -164,5 +165,62 @@ func TestRequestFromHTTP(t *testing.T) {
 	}
 	if req.HTTPHeader.Get("X-Tenant") != "acme" || req.Cookies != nil || req.Query != nil {
 		t.Errorf("%+v", req)
+	}
+}
+
+// TestMiddlewareStripsTheCredentialWhereverTheConfigTookIt: a cookie or a
+// query parameter is removed alone; the other cookies, parameters and
+// headers reach the upstream unchanged, and the caller's request is not
+// modified.
+func TestMiddlewareStripsTheCredentialWhereverTheConfigTookIt(t *testing.T) {
+	iss := goIssuer()
+	e := engineText(t, iss.config("  tokenSource:\n    - header: {name: X-Api-Token}\n    - cookie: {name: session}\n    - query: {name: access_token}\n", ""))
+	token := iss.signRS256(t, oktaClaims(time.Now(), nil))
+	type seen struct{ Token, Cookie, Query, RequestURI, Other string }
+	var got seen
+	upstream := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got = seen{r.Header.Get("X-Api-Token"), strings.Join(r.Header.Values("Cookie"), " | "), r.URL.RawQuery, r.RequestURI, r.Header.Get("X-Other")}
+	})
+	h := Middleware(e, StripCredential(true), WithLogger(nil))(upstream)
+	cases := []struct {
+		name   string
+		target string
+		header http.Header
+		want   seen
+	}{
+		{"header", "/mcp?a=1", http.Header{"X-Api-Token": {token}, "X-Other": {"o"}},
+			seen{Query: "a=1", RequestURI: "/mcp?a=1", Other: "o"}},
+		{"cookie", "/mcp", http.Header{"Cookie": {"a=1; session=" + token + "; b=2"}},
+			seen{Cookie: "a=1; b=2", RequestURI: "/mcp"}},
+		{"only cookie", "/mcp", http.Header{"Cookie": {"session=" + token}}, seen{RequestURI: "/mcp"}},
+		{"query", "/mcp?x=1&access_token=" + token + "&y=%2F", http.Header{"X-Other": {"o"}},
+			seen{Query: "x=1&y=%2F", RequestURI: "/mcp?x=1&y=%2F", Other: "o"}},
+		{"encoded name", "/mcp?access%5Ftoken=" + token, http.Header{}, seen{RequestURI: "/mcp"}},
+	}
+	for _, c := range cases {
+		got = seen{}
+		req := httptest.NewRequest("GET", c.target, nil)
+		req.Header = c.header.Clone()
+		before := req.Header.Clone()
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		if rec.Code != 200 {
+			t.Fatalf("%s: status %d %s", c.name, rec.Code, rec.Body)
+		}
+		if got != c.want {
+			t.Errorf("%s: upstream saw %+v, want %+v", c.name, got, c.want)
+		}
+		if !reflect.DeepEqual(req.Header, before) || req.URL.String() != c.target {
+			t.Errorf("%s: the caller's request changed: %v %s", c.name, req.Header, req.URL)
+		}
+	}
+	// The decision says where the credential was.
+	d, err := e.Authorize(Request{Path: "/mcp?access_token=" + token})
+	if err != nil || d.Credential != (CredentialSource{CredentialQuery, "access_token"}) {
+		t.Errorf("credential %+v %v", d.Credential, err)
+	}
+	d, _ = e.Authorize(Request{})
+	if d.Credential.Kind != CredentialNone || d.Credential.Name != "" {
+		t.Errorf("no token: credential %+v", d.Credential)
 	}
 }

@@ -6,7 +6,7 @@
 
 use std::ffi::c_char;
 
-use claimcheck_core::{Decision, Reason};
+use claimcheck_core::{CredentialKind, Decision, Reason};
 
 use crate::error::{claimcheck_result, CLAIMCHECK_RESULT_NOT_FOUND, CLAIMCHECK_RESULT_NULL_ARGUMENT, CLAIMCHECK_RESULT_OK};
 use crate::handles::{self, handle, try_ref, Handle};
@@ -270,6 +270,51 @@ pub unsafe extern "C" fn claimcheck_decision_rule(decision: *const claimcheck_de
 pub unsafe extern "C" fn claimcheck_decision_rule_errored(decision: *const claimcheck_decision) -> bool {
     // SAFETY: forwarded contract.
     unsafe { read(decision, false, |d| d.rule_errored) }
+}
+
+/// Where a request carried its credential: one of `CLAIMCHECK_CREDENTIAL_*`.
+pub type claimcheck_credential_kind = u32;
+/// The request carried no credential, or more than one (or NULL decision).
+pub const CLAIMCHECK_CREDENTIAL_NONE: claimcheck_credential_kind = 0;
+/// A header; its name is in lower case.
+pub const CLAIMCHECK_CREDENTIAL_HEADER: claimcheck_credential_kind = 1;
+/// A cookie.
+pub const CLAIMCHECK_CREDENTIAL_COOKIE: claimcheck_credential_kind = 2;
+/// A query parameter.
+pub const CLAIMCHECK_CREDENTIAL_QUERY: claimcheck_credential_kind = 3;
+
+/// Where the request's one credential was, whatever the outcome, so a
+/// gateway can remove it before forwarding an allowed request:
+/// `CLAIMCHECK_CREDENTIAL_NONE` when it carried none or more than one.
+/// Its name is `claimcheck_decision_credential_name`.
+///
+/// # Safety
+/// `decision` is NULL or a live decision.
+#[no_mangle]
+pub unsafe extern "C" fn claimcheck_decision_credential_kind(
+    decision: *const claimcheck_decision,
+) -> claimcheck_credential_kind {
+    // SAFETY: forwarded contract.
+    unsafe {
+        read(decision, CLAIMCHECK_CREDENTIAL_NONE, |d| match d.credential.as_ref().map(|c| c.kind) {
+            None => CLAIMCHECK_CREDENTIAL_NONE,
+            Some(CredentialKind::Header) => CLAIMCHECK_CREDENTIAL_HEADER,
+            Some(CredentialKind::Cookie) => CLAIMCHECK_CREDENTIAL_COOKIE,
+            Some(CredentialKind::Query) => CLAIMCHECK_CREDENTIAL_QUERY,
+        })
+    }
+}
+
+/// The name of the header, cookie or query parameter that carried the
+/// credential (`authorization` by default); absent when
+/// `claimcheck_decision_credential_kind` is `CLAIMCHECK_CREDENTIAL_NONE`.
+///
+/// # Safety
+/// `decision` is NULL or a live decision.
+#[no_mangle]
+pub unsafe extern "C" fn claimcheck_decision_credential_name(decision: *const claimcheck_decision) -> claimcheck_str {
+    // SAFETY: forwarded contract.
+    unsafe { read(decision, claimcheck_str::ABSENT, |d| claimcheck_str::view_opt(d.credential.as_ref().map(|c| &*c.name))) }
 }
 
 /// Frees a decision; every view it returned dies with it. NULL is a no-op.

@@ -211,20 +211,25 @@ impl Compiled {
                     identity: None,
                     rule: None,
                     rule_errored: false,
+                    credential: None,
                 },
             },
-            Credential::Present(token) => match self.validate(&token, now) {
-                Ok(identity) => self.run_rules(Some(identity), request, now, None),
-                Err(err) => match self.mode {
-                    Mode::Permissive => self.run_rules(
-                        None,
-                        request,
-                        now,
-                        Some(format!("token ignored in permissive mode: {}: {}", err.reason, err.detail)),
-                    ),
-                    Mode::Strict | Mode::Optional => self.deny_token(err),
-                },
-            },
+            Credential::Present(token, source) => {
+                let mut decision = match self.validate(&token, now) {
+                    Ok(identity) => self.run_rules(Some(identity), request, now, None),
+                    Err(err) => match self.mode {
+                        Mode::Permissive => self.run_rules(
+                            None,
+                            request,
+                            now,
+                            Some(format!("token ignored in permissive mode: {}: {}", err.reason, err.detail)),
+                        ),
+                        Mode::Strict | Mode::Optional => self.deny_token(err),
+                    },
+                };
+                decision.credential = Some(source);
+                decision
+            }
         }
     }
 
@@ -303,6 +308,7 @@ impl Compiled {
             identity: None,
             rule: None,
             rule_errored: false,
+            credential: None,
         }
     }
 
@@ -322,6 +328,7 @@ impl Compiled {
             identity: None,
             rule: None,
             rule_errored: false,
+            credential: None,
         }
     }
 
@@ -343,6 +350,7 @@ impl Compiled {
                 identity,
                 rule: None,
                 rule_errored: false,
+                credential: None,
             };
         }
         let outcome = self.rules.evaluate(&RuleInput { identity: identity.as_ref(), request, now });
@@ -361,6 +369,7 @@ impl Compiled {
                 identity,
                 rule: outcome.rule,
                 rule_errored: outcome.errored,
+                credential: None,
             };
         };
         let reason = match refusal {
@@ -385,6 +394,7 @@ impl Compiled {
             identity,
             rule: outcome.rule,
             rule_errored: outcome.errored,
+            credential: None,
         }
     }
 }

@@ -4,6 +4,7 @@
 use std::borrow::Cow;
 
 use crate::config::schema::TokenSource;
+use crate::decision::{CredentialKind, CredentialSource};
 use crate::request::Request;
 
 /// One place to look, prepared at load.
@@ -14,10 +15,27 @@ enum Place {
     Query { name: String },
 }
 
-/// The configured places, in order.
+/// The configured places, in order, each with the source a decision reports.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TokenSources {
-    places: Vec<Place>,
+    places: Vec<(Place, CredentialSource)>,
+}
+
+/// The default header's name, shared by every decision that reports it.
+const AUTHORIZATION: &str = "authorization";
+
+fn source_of(place: &Place) -> CredentialSource {
+    let (kind, name) = match place {
+        Place::Header { name, .. } => (CredentialKind::Header, name),
+        Place::Cookie { name } => (CredentialKind::Cookie, name),
+        Place::Query { name } => (CredentialKind::Query, name),
+    };
+    let name = if kind == CredentialKind::Header && name == AUTHORIZATION {
+        Cow::Borrowed(AUTHORIZATION)
+    } else {
+        Cow::Owned(name.clone())
+    };
+    CredentialSource { kind, name }
 }
 
 /// What the request carries.
@@ -25,8 +43,8 @@ pub struct TokenSources {
 pub enum Credential<'a> {
     /// No credential anywhere.
     Missing,
-    /// Exactly one credential.
-    Present(Cow<'a, str>),
+    /// Exactly one credential, and where it was.
+    Present(Cow<'a, str>, CredentialSource),
     /// More than one (RFC 6750 §2: a client uses one method only); the text
     /// says where they were.
     Multiple(String),
@@ -34,9 +52,9 @@ pub enum Credential<'a> {
 
 impl Default for TokenSources {
     fn default() -> Self {
-        TokenSources {
-            places: vec![Place::Header { name: "authorization".to_owned(), prefix: "Bearer ".to_owned() }],
-        }
+        let place = Place::Header { name: AUTHORIZATION.to_owned(), prefix: "Bearer ".to_owned() };
+        let source = source_of(&place);
+        TokenSources { places: vec![(place, source)] }
     }
 }
 
@@ -56,6 +74,10 @@ impl TokenSources {
                 TokenSource::Cookie(c) => Place::Cookie { name: c.name.clone() },
                 TokenSource::Query(q) => Place::Query { name: q.name.clone() },
             })
+            .map(|place| {
+                let source = source_of(&place);
+                (place, source)
+            })
             .collect();
         TokenSources { places }
     }
@@ -63,7 +85,8 @@ impl TokenSources {
     /// Looks in every configured place and reports what the request carries.
     pub fn find<'a>(&self, request: &Request<'a>) -> Credential<'a> {
         let mut found = Found::default();
-        for place in &self.places {
+        for (place, source) in &self.places {
+            found.source = Some(source);
             match place {
                 Place::Header { name, prefix } => {
                     for value in request.header_values(name) {
@@ -112,15 +135,17 @@ impl TokenSources {
 
 /// Credentials seen so far while looking through the places.
 #[derive(Default)]
-struct Found<'a> {
-    first: Option<(Cow<'a, str>, &'static str)>,
+struct Found<'a, 's> {
+    /// The place being looked at.
+    source: Option<&'s CredentialSource>,
+    first: Option<(Cow<'a, str>, &'static str, Option<&'s CredentialSource>)>,
     second_place: Option<&'static str>,
 }
 
-impl<'a> Found<'a> {
+impl<'a> Found<'a, '_> {
     fn record(&mut self, token: Cow<'a, str>, place: &'static str) {
         if self.first.is_none() {
-            self.first = Some((token, place));
+            self.first = Some((token, place, self.source));
         } else if self.second_place.is_none() {
             self.second_place = Some(place);
         }
@@ -129,8 +154,10 @@ impl<'a> Found<'a> {
     fn into_credential(self) -> Credential<'a> {
         match (self.first, self.second_place) {
             (None, _) => Credential::Missing,
-            (Some((token, _)), None) => Credential::Present(token),
-            (Some((_, first)), Some(second)) => {
+            (Some((token, _, Some(source))), None) => Credential::Present(token, source.clone()),
+            // Unreachable: `find` sets the source before looking.
+            (Some((_, _, None)), None) => Credential::Missing,
+            (Some((_, first, _)), Some(second)) => {
                 Credential::Multiple(format!("credentials found in {first} and in {second}"))
             }
         }
@@ -205,12 +232,26 @@ mod tests {
     #[test]
     fn finds_one_credential_in_each_place() {
         let s = all_sources();
+        let source = |kind, name: &str| CredentialSource { kind, name: Cow::Owned(name.to_owned()) };
         let h = [("authorization", "bearer abc")];
-        assert_eq!(s.find(&Request { headers: &h, ..Default::default() }), Credential::Present("abc".into()));
+        assert_eq!(
+            s.find(&Request { headers: &h, ..Default::default() }),
+            Credential::Present("abc".into(), source(CredentialKind::Header, "authorization"))
+        );
         let h = [("Cookie", "a=1; session=xyz; b=2")];
-        assert_eq!(s.find(&Request { headers: &h, ..Default::default() }), Credential::Present("xyz".into()));
+        assert_eq!(
+            s.find(&Request { headers: &h, ..Default::default() }),
+            Credential::Present("xyz".into(), source(CredentialKind::Cookie, "session"))
+        );
         let r = Request { path: "/x?a=1&access_token=q%2Ev", ..Default::default() };
-        assert_eq!(s.find(&r), Credential::Present("q.v".into()));
+        assert_eq!(s.find(&r), Credential::Present("q.v".into(), source(CredentialKind::Query, "access_token")));
+        let custom = TokenSources::from_config(Some(&[TokenSource::Header(HeaderSource { name: "X-Token".into(), prefix: None })]));
+        let h = [("x-token", "t1")];
+        assert_eq!(
+            custom.find(&Request { headers: &h, ..Default::default() }),
+            Credential::Present("t1".into(), source(CredentialKind::Header, "x-token")),
+            "header names are reported in lower case"
+        );
         let h = [("authorization", "Basic dXNlcg==")];
         assert_eq!(s.find(&Request { headers: &h, ..Default::default() }), Credential::Missing);
     }

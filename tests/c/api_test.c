@@ -189,6 +189,8 @@ static void test_decision_accessors(void) {
     CHECK(claimcheck_decision_claim(NULL, "sub", 3, &json) == CLAIMCHECK_RESULT_NULL_ARGUMENT);
     CHECK(claimcheck_decision_rule(d) == -1);
     CHECK(!claimcheck_decision_rule_errored(d));
+    CHECK(claimcheck_decision_credential_kind(d) == CLAIMCHECK_CREDENTIAL_HEADER);
+    CHECK(str_is(claimcheck_decision_credential_name(d), "authorization"));
     claimcheck_decision_free(d);
 
     /* A denial: no identity, a challenge, a detail. */
@@ -201,6 +203,8 @@ static void test_decision_accessors(void) {
     CHECK(claimcheck_decision_subject(d).ptr == NULL && claimcheck_decision_provider(d).ptr == NULL);
     CHECK(claimcheck_decision_issuer(d).ptr == NULL && claimcheck_decision_claims_json(d).ptr == NULL);
     CHECK(claimcheck_decision_claim(d, "sub", 3, &json) == CLAIMCHECK_RESULT_NOT_FOUND);
+    /* The credential's place is reported for a denied token too. */
+    CHECK(claimcheck_decision_credential_kind(d) == CLAIMCHECK_CREDENTIAL_HEADER);
     claimcheck_decision_free(d);
 
     /* NULL decision: the fail-closed answer. */
@@ -212,6 +216,8 @@ static void test_decision_accessors(void) {
     CHECK(claimcheck_decision_issuer(NULL).ptr == NULL && claimcheck_decision_subject(NULL).ptr == NULL);
     CHECK(claimcheck_decision_claims_json(NULL).ptr == NULL);
     CHECK(claimcheck_decision_rule(NULL) == -1 && !claimcheck_decision_rule_errored(NULL));
+    CHECK(claimcheck_decision_credential_kind(NULL) == CLAIMCHECK_CREDENTIAL_NONE);
+    CHECK(claimcheck_decision_credential_name(NULL).ptr == NULL);
     claimcheck_engine_free(e);
 }
 

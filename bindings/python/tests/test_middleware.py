@@ -216,3 +216,56 @@ def test_asgi_websocket_denied_before_accept_and_allowed_with_identity(keys, eng
         assert info.value.code == 1008
         with client.websocket_connect("/ws", headers={"Authorization": "Bearer " + live(keys)}) as conn:
             assert conn.receive_json() == {"subject": "alice@example.com"}
+
+
+# Stripping the credential wherever the config takes it from
+
+SOURCES = ("  tokenSource:\n    - header: {name: X-Api-Token}\n"
+           "    - cookie: {name: session}\n    - query: {name: access_token}\n")
+
+
+@pytest.fixture()
+def sources_engine(keys):
+    with claimcheck.Engine(keys.rsa_config().replace("authentication:\n", "authentication:\n" + SOURCES, 1)) as e:
+        yield e
+
+
+def strip_cases(token):
+    # (path, headers, what the app must see: token header, cookie header, query string)
+    return [
+        ("/mcp?a=1", {"X-Api-Token": token, "X-Other": "o"}, (None, None, "a=1")),
+        ("/mcp", {"Cookie": f"a=1; session={token}; b=2"}, (None, "a=1; b=2", "")),
+        ("/mcp", {"Cookie": f"session={token}"}, (None, None, "")),
+        (f"/mcp?x=1&access_token={token}&y=%2F", {}, (None, None, "x=1&y=%2F")),
+        (f"/mcp?access%5Ftoken={token}", {}, (None, None, "")),
+    ]
+
+
+def test_asgi_strips_a_header_cookie_or_query_credential_alone(keys, sources_engine):
+    async def seen(request: Request):
+        return JSONResponse([request.headers.get("x-api-token"), request.headers.get("cookie"),
+                             request.scope["query_string"].decode()])
+
+    app = Starlette(routes=[Route("/mcp", seen)])
+    client = TestClient(asgi.ClaimcheckMiddleware(app, sources_engine, strip_credential=True))
+    token = live(keys)
+    for path, headers, want in strip_cases(token):
+        r = client.get(path, headers=headers)
+        assert r.status_code == 200, (path, r.text)
+        assert tuple(r.json()) == want, (path, headers)
+    d = sources_engine.authorize(path=f"/mcp?access_token={token}")
+    assert d.credential == claimcheck.Credential("query", "access_token")
+    assert sources_engine.authorize(path="/mcp").credential is None
+
+
+def test_wsgi_strips_a_header_cookie_or_query_credential_alone(keys, sources_engine):
+    def seen(environ, start_response):
+        body = json.dumps([environ.get("HTTP_X_API_TOKEN"), environ.get("HTTP_COOKIE"), environ.get("QUERY_STRING", "")])
+        return WResponse(body, mimetype="application/json")(environ, start_response)
+
+    # use_cookies=False: the test client would replace the Cookie header with its own jar.
+    client = Client(wsgi.ClaimcheckMiddleware(seen, sources_engine, strip_credential=True), use_cookies=False)
+    for path, headers, want in strip_cases(live(keys)):
+        r = client.get(path, headers=headers)
+        assert r.status_code == 200, (path, r.get_data(as_text=True))
+        assert tuple(r.get_json()) == want, (path, headers)

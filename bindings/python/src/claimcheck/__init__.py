@@ -10,7 +10,7 @@ Middlewares: `claimcheck.asgi.ClaimcheckMiddleware`, `claimcheck.wsgi.Claimcheck
 """
 
 from ._lib import ABI_VERSION, LIBRARY_PATH, MODE, lib as _raw_lib
-from .decision import Decision, Identity, LogLevel, Reason, identity_of
+from .decision import Credential, Decision, Identity, LogLevel, Reason, identity_of
 from .engine import Engine
 from .errors import ClaimcheckError, ConfigError, EngineClosedError, LibraryError, Result
 
@@ -18,6 +18,7 @@ __all__ = [
     "ABI_VERSION",
     "ClaimcheckError",
     "ConfigError",
+    "Credential",
     "Decision",
     "Engine",
     "EngineClosedError",

@@ -1,10 +1,12 @@
-"""What both middlewares answer on a denial (the Go middleware's behaviour)."""
+"""What both middlewares share: the answer to a denial (the Go middleware's
+behaviour), and removing a credential from a cookie header or a query string."""
 
 from __future__ import annotations
 
 import json
 from http import HTTPStatus
-from typing import List, Tuple
+from typing import List, Optional, Tuple
+from urllib.parse import unquote_plus
 
 from .decision import Decision
 
@@ -28,3 +30,18 @@ def status_line(status: int) -> str:
         return f"{status} {HTTPStatus(status).phrase}"
     except ValueError:
         return f"{status} Error"
+
+
+def without_cookie(header: str, name: str) -> Optional[str]:
+    """A `Cookie` header value without the cookie `name` (the others kept in
+    order); None when nothing is left."""
+    kept = [part.strip() for part in header.split(";")
+            if part.strip() and part.split("=", 1)[0].strip() != name]
+    return "; ".join(kept) if kept else None
+
+
+def without_parameter(query: str, name: str) -> str:
+    """A raw query string without the parameter `name` (compared decoded, as
+    the engine reads it), the others kept in order and as they were encoded."""
+    return "&".join(pair for pair in query.split("&")
+                    if pair and unquote_plus(pair.split("=", 1)[0]) != name)

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any, Awaitable, Callable, Iterable, List, Mapping, MutableMapping, Optional, Tuple
+from typing import Any, Awaitable, Callable, Dict, FrozenSet, Iterable, List, Mapping, MutableMapping, Optional, Tuple
 
-from ._http import denial
-from .decision import Decision, Identity, identity_of
+from ._http import denial, without_cookie, without_parameter
+from .decision import Credential, Decision, Identity, identity_of
 from .engine import Engine
 
 Scope = MutableMapping[str, Any]
@@ -25,14 +25,15 @@ class ClaimcheckMiddleware:
     `scope["claimcheck.identity"]` (an `Identity`, or None for an
     unauthenticated request that optional/permissive mode let through) and
     `scope["claimcheck.decision"]`; with `strip_credential=True` the
-    credential headers (`credential_headers`, default `authorization`) are
-    removed from the scope first.
+    credential is removed from the scope first, wherever the config took it
+    from (`Decision.credential`: its header, just its cookie, or just its
+    query parameter), as are the headers named in `credential_headers`.
 
     Args:
         app: the ASGI app to protect.
         engine: the `Engine` to ask.
-        strip_credential: remove the credential headers before calling the app.
-        credential_headers: the header names `strip_credential` removes.
+        strip_credential: remove the credential before calling the app.
+        credential_headers: more header names `strip_credential` removes.
         attributes: optional `callable(scope) -> dict` of extra rule attributes.
     """
 
@@ -42,7 +43,7 @@ class ClaimcheckMiddleware:
         engine: Engine,
         *,
         strip_credential: bool = False,
-        credential_headers: Iterable[str] = ("authorization",),
+        credential_headers: Iterable[str] = (),
         attributes: Optional[Callable[[Scope], Mapping[str, Any]]] = None,
     ) -> None:
         self.app = app
@@ -83,8 +84,30 @@ class ClaimcheckMiddleware:
         scope["claimcheck.identity"] = d.identity
         scope["claimcheck.decision"] = d
         if self.strip_credential:
-            scope["headers"] = [(n, v) for n, v in raw_headers if n.lower() not in self.credential_headers]
+            _strip(scope, raw_headers, d.credential, self.credential_headers)
         await self.app(scope, receive, send)
+
+
+def _strip(scope: Dict[str, Any], raw_headers: List[Tuple[bytes, bytes]], credential: Optional[Credential],
+           extra: FrozenSet[bytes]) -> None:
+    """Removes the credential from a (copied) scope."""
+    drop = set(extra)
+    headers = raw_headers
+    if credential is not None and credential.kind == "header":
+        drop.add(credential.name.encode("latin-1"))
+    elif credential is not None and credential.kind == "cookie":
+        headers = []
+        for n, v in raw_headers:
+            if n.lower() == b"cookie":
+                rest = without_cookie(v.decode("latin-1"), credential.name)
+                if rest is None:
+                    continue
+                v = rest.encode("latin-1")
+            headers.append((n, v))
+    elif credential is not None and credential.kind == "query":
+        qs = (scope.get("query_string") or b"").decode("latin-1")
+        scope["query_string"] = without_parameter(qs, credential.name).encode("latin-1")
+    scope["headers"] = [(n, v) for n, v in headers if n.lower() not in drop]
 
 
 async def _deny(d: Decision, kind: str, send: Send) -> None:

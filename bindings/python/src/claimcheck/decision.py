@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 import json
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Mapping, Optional
+from typing import Any, Dict, List, Mapping, NamedTuple, Optional
 
 from ._lib import ffi, lib, to_str
 
@@ -85,6 +85,22 @@ class Identity:
 _UNSET: Any = object()
 
 
+class Credential(NamedTuple):
+    """The place a request carried its credential."""
+
+    kind: str
+    """`"header"`, `"cookie"` or `"query"`."""
+    name: str
+    """The header (lower case), cookie or query parameter name from the config."""
+
+
+_CREDENTIAL_KINDS = {
+    lib.CLAIMCHECK_CREDENTIAL_HEADER: "header",
+    lib.CLAIMCHECK_CREDENTIAL_COOKIE: "cookie",
+    lib.CLAIMCHECK_CREDENTIAL_QUERY: "query",
+}
+
+
 class Decision:
     """The engine's answer for one request (immutable).
 
@@ -102,17 +118,18 @@ class Decision:
         claims: every verified claim as a dict (empty without a valid token).
         rule: the 0-based index of the deciding rule in `authorization.rules`, or None.
         rule_errored: whether the deciding rule errored instead of evaluating.
+        credential: where the request's one credential was (`Credential`), or None.
     """
 
     __slots__ = ("_ptr", "_allowed", "_status", "_reason", "_message", "_detail", "_www",
-                 "_provider", "_issuer", "_subject", "_claims", "_rule", "_rule_errored")
+                 "_provider", "_issuer", "_subject", "_claims", "_rule", "_rule_errored", "_credential")
 
     def __init__(self, ptr: Any) -> None:
         """Wraps an owned `claimcheck_decision *` (freed when this object is collected)."""
         self._ptr = ffi.gc(ptr, lib.claimcheck_decision_free)
         self._allowed = self._status = self._reason = self._message = self._detail = _UNSET
         self._www = self._provider = self._issuer = self._subject = self._claims = _UNSET
-        self._rule = self._rule_errored = _UNSET
+        self._rule = self._rule_errored = self._credential = _UNSET
 
     @property
     def allowed(self) -> bool:
@@ -207,6 +224,16 @@ class Decision:
         if self._rule_errored is _UNSET:
             self._rule_errored = bool(lib.claimcheck_decision_rule_errored(self._ptr))
         return self._rule_errored
+
+    @property
+    def credential(self) -> Optional["Credential"]:
+        """Where the request's one credential was, whatever the outcome (None
+        without one, or with several): what a gateway removes before forwarding."""
+        if self._credential is _UNSET:
+            kind = _CREDENTIAL_KINDS.get(int(lib.claimcheck_decision_credential_kind(self._ptr)))
+            name = to_str(lib.claimcheck_decision_credential_name(self._ptr))
+            self._credential = Credential(kind, name) if kind is not None and name is not None else None
+        return self._credential
 
     @property
     def identity(self) -> Optional[Identity]:

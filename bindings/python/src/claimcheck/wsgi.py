@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any, Callable, Iterable, List, Mapping, Optional, Tuple
 
-from ._http import denial, status_line
-from .decision import Decision, Identity, identity_of
+from ._http import denial, status_line, without_cookie, without_parameter
+from .decision import Credential, Decision, Identity, identity_of
 from .engine import Engine
 
 Environ = dict
@@ -40,8 +40,8 @@ class ClaimcheckMiddleware:
     Args:
         app: the WSGI app to protect.
         engine: the `Engine` to ask.
-        strip_credential: remove the credential headers before calling the app.
-        credential_headers: the header names `strip_credential` removes.
+        strip_credential: remove the credential before calling the app.
+        credential_headers: more header names `strip_credential` removes.
         attributes: optional `callable(environ) -> dict` of extra rule attributes.
     """
 
@@ -51,7 +51,7 @@ class ClaimcheckMiddleware:
         engine: Engine,
         *,
         strip_credential: bool = False,
-        credential_headers: Iterable[str] = ("authorization",),
+        credential_headers: Iterable[str] = (),
         attributes: Optional[Callable[[Environ], Mapping[str, Any]]] = None,
     ) -> None:
         self.app = app
@@ -82,7 +82,31 @@ class ClaimcheckMiddleware:
         if self.strip_credential:
             for key in self.credential_keys:
                 environ.pop(key, None)
+            _strip(environ, d.credential)
         return self.app(environ, start_response)
+
+
+def _strip(environ: Environ, credential: Optional[Credential]) -> None:
+    """Removes the credential from the environ: its header, just its cookie,
+    or just its query parameter."""
+    if credential is None:
+        return
+    if credential.kind == "header":
+        environ.pop("HTTP_" + credential.name.upper().replace("-", "_"), None)
+        if credential.name == "authorization":
+            environ.pop("HTTP_AUTHORIZATION", None)
+    elif credential.kind == "cookie" and "HTTP_COOKIE" in environ:
+        rest = without_cookie(environ["HTTP_COOKIE"], credential.name)
+        if rest is None:
+            del environ["HTTP_COOKIE"]
+        else:
+            environ["HTTP_COOKIE"] = rest
+    elif credential.kind == "query":
+        environ["QUERY_STRING"] = without_parameter(environ.get("QUERY_STRING", ""), credential.name)
+        for key in ("REQUEST_URI", "RAW_URI"):
+            if key in environ:
+                path = environ[key].split("?", 1)[0]
+                environ[key] = f"{path}?{environ['QUERY_STRING']}" if environ["QUERY_STRING"] else path
 
 
 def identity(environ_or_request: Any) -> Optional[Identity]:
