@@ -15,8 +15,8 @@
 // or, for net/http servers, the Middleware does all of it.
 //
 // Memory: engines are freed by Close (idempotent) or, if forgotten, by a
-// cleanup when unreachable. Request strings are passed to C without
-// copying: the views point into the Go strings, pinned with runtime.Pinner
-// for the duration of the call, and the C side keeps nothing. The log
-// callback crosses as a runtime/cgo.Handle, never a Go pointer.
+// cleanup when unreachable. Request strings are copied into pooled C
+// memory for the call (cheaper than pinning them, and no Go pointer is ever
+// stored in C memory); the C side keeps nothing. The log callback crosses
+// as a runtime/cgo.Handle, never a Go pointer.
 package claimcheck
