@@ -328,3 +328,28 @@ func TestHeadersThatAreNotUTF8AreReadLossily(t *testing.T) {
 	req = Request{Headers: []Header{{"Authorization", "Bearer " + fix.tokens["valid"] + "\xff"}}}
 	assertDecision(t, decide(t, e, req), 401, "malformed_token")
 }
+
+// TestLargeDecisionsAndRequestsGrowTheBuffers: a decision whose strings do
+// not fit the pooled buffer is read from the decision itself (a second cgo
+// call frees it) and grows the buffer; large requests grow theirs. Every
+// answer is the same either way.
+func TestLargeDecisionsAndRequestsGrowTheBuffers(t *testing.T) {
+	iss := goIssuer()
+	e := engineText(t, iss.config("", ""))
+	big := strings.Repeat("x", 2*initialOutBytes) // the token stays under limits.maxTokenSize
+	token := iss.signRS256(t, oktaClaims(time.Now(), map[string]any{"note": big}))
+	huge := strings.Repeat("h", 64<<10)
+	for i := 0; i < 3; i++ {
+		req := Request{Method: "GET", Path: "/mcp", Headers: []Header{{"Authorization", "Bearer " + token}, {"X-Huge", huge}}}
+		d, err := e.Authorize(req)
+		if err != nil || !d.Allowed || d.Identity == nil {
+			t.Fatalf("round %d: %+v %v", i, d, err)
+		}
+		if d.Identity.Claims()["note"] != big || d.Identity.Subject != "alice@example.com" {
+			t.Fatalf("round %d: claims not read back whole (%d bytes of JSON)", i, len(d.Identity.ClaimsJSON))
+		}
+		if d.Credential != (CredentialSource{CredentialHeader, "authorization"}) {
+			t.Errorf("round %d: credential %+v", i, d.Credential)
+		}
+	}
+}

@@ -166,25 +166,21 @@ func (a *arena) viewBytes(b []byte) C.claimcheck_str {
 }
 
 // growBytes makes room for n bytes of request strings (contents are not kept).
-func (m *arenaMem) growBytes(n int) {
-	if n <= m.bytesCap {
-		return
-	}
-	c := max(n, 2*m.bytesCap, 1024)
-	C.free(unsafe.Pointer(m.bytes))
-	m.bytes = (*C.char)(C.malloc(C.size_t(c)))
-	m.bytesCap = c
-}
+func (m *arenaMem) growBytes(n int) { growBuffer(&m.bytes, &m.bytesCap, n, 1024) }
 
 // growOut makes room for n bytes of decision strings.
-func (m *arenaMem) growOut(n int) {
-	if n <= m.outCap {
+func (m *arenaMem) growOut(n int) { growBuffer(&m.outBytes, &m.outCap, n, initialOutBytes) }
+
+// growBuffer replaces *buf (of *capacity bytes) with one of at least n
+// bytes, doubling, when it is too small. The contents are not kept.
+func growBuffer(buf **C.char, capacity *int, n, least int) {
+	if n <= *capacity {
 		return
 	}
-	c := max(n, 2*m.outCap)
-	C.free(unsafe.Pointer(m.outBytes))
-	m.outBytes = (*C.char)(C.malloc(C.size_t(c)))
-	m.outCap = c
+	c := max(n, 2**capacity, least)
+	C.free(unsafe.Pointer(*buf))
+	*buf = (*C.char)(C.malloc(C.size_t(c)))
+	*capacity = c
 }
 
 // growPairs makes room for n pairs (contents are not kept).
