@@ -314,7 +314,8 @@ fn simple_value(raw: &str) -> Option<Value> {
         return None;
     }
     let digits = bytes.strip_prefix(b"-").unwrap_or(bytes);
-    if !digits.is_empty() && digits.len() <= 18 && digits.iter().all(u8::is_ascii_digit) {
+    // `-0` is a float to the JSON parser (-0.0), not the integer 0.
+    if raw != "-0" && !digits.is_empty() && digits.len() <= 18 && digits.iter().all(u8::is_ascii_digit) {
         return raw.parse::<i64>().ok().map(Value::from);
     }
     None
@@ -367,11 +368,12 @@ pub(crate) fn plain_string(raw: &str) -> Option<&str> {
     (memchr::memchr(b'\\', inner.as_bytes()).is_none()).then_some(inner)
 }
 
-/// A JSON number's value as an `f64`, read from its (validated) text: an
-/// integer of up to 15 digits exactly, anything else as Rust parses it,
-/// which is the nearest `f64`, as the JSON parser gives. `None` when the
-/// text is not a number.
-pub fn json_number(raw: &str) -> Option<f64> {
+/// A JSON number's value as an `f64`, read from its text, which must have
+/// been validated as JSON (the claims' own values are): an integer of up to
+/// 15 digits exactly, anything else correctly rounded by Rust's parser, as
+/// the JSON parser (built with `float_roundtrip`) reads it. `None` when the
+/// value is not a number.
+pub(crate) fn json_number(raw: &str) -> Option<f64> {
     if JsonKind::of(raw) != JsonKind::Number {
         return None;
     }
@@ -461,7 +463,10 @@ mod tests {
              Some(JsonKind::Null), Some(JsonKind::Array), Some(JsonKind::Object), None]
         );
         assert_eq!((c.number("n"), c.number("i"), c.number("s")), (Some(-150.0), Some(17.0), None));
-        for raw in ["0", "-0", "1767229200", "999999999999999", "-999999999999999", "9999999999999999", "1.5", "-2e3", "1e-400", "123456789012345678901234567890"] {
+        for raw in [
+            "0", "-0", "1767229200", "999999999999999", "-999999999999999", "9999999999999999", "1.5", "-2e3",
+            "1e-400", "123456789012345678901234567890", "12345678901234678901234567890", "1785027151.636306017762",
+        ] {
             let want = serde_json::from_str::<Value>(raw).unwrap().as_f64();
             assert_eq!(json_number(raw).map(f64::to_bits), want.map(f64::to_bits), "{raw}");
         }
@@ -472,9 +477,12 @@ mod tests {
         for raw in [r#""alice""#, r#""""#, "0", "-7", "1767229200", "123456789012345678", r#""a b:c""#] {
             assert_eq!(simple_value(raw), Some(serde_json::from_str::<Value>(raw).unwrap()), "{raw}");
         }
-        for raw in [r#""a\"b""#, "1.5", "1e3", "1234567890123456789", "true", "null", "[1]", "{}", "-"] {
+        for raw in [r#""a\"b""#, "1.5", "1e3", "1234567890123456789", "true", "null", "[1]", "{}", "-", "-0"] {
             assert_eq!(simple_value(raw), None, "{raw}");
         }
+        // `-0` goes to the JSON parser, which reads the float -0.0.
+        let c = Claims::parse(r#"{"z":-0}"#.into(), 8).unwrap();
+        assert!(c["z"].is_f64() && c["z"].as_f64().is_some_and(|z| z == 0.0 && z.is_sign_negative()));
     }
 
     #[test]

@@ -57,6 +57,10 @@ impl Signature {
             signature.heap = base64url::decode(s64)?;
             signature.len = signature.heap.len();
         }
+        // The caller's length pre-check allows up to two bytes of slack.
+        if signature.len > MAX_SIGNATURE_LEN {
+            return Err(format!("the signature is longer than {MAX_SIGNATURE_LEN} bytes"));
+        }
         Ok(signature)
     }
 }
@@ -285,8 +289,10 @@ mod tests {
             let t = token(r#"{"alg":"RS256"}"#, "{}", &base64url::encode(&sig));
             assert_eq!(&*parse_compact(&t, 8).unwrap().signature, &sig[..], "{len} bytes");
         }
-        let too_long = token(r#"{"alg":"RS256"}"#, "{}", &base64url::encode(&[1u8; 1100]));
-        assert!(parse_compact(&too_long, 8).unwrap_err().detail.contains("longer than 1024"));
+        for len in [1025, 1026, 1027, 1028, 1029, 1100] {
+            let too_long = token(r#"{"alg":"RS256"}"#, "{}", &base64url::encode(&vec![1u8; len]));
+            assert!(parse_compact(&too_long, 8).unwrap_err().detail.contains("longer than 1024"), "{len} bytes");
+        }
     }
 
     #[test]
