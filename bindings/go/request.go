@@ -212,9 +212,7 @@ func (a *arena) fill(req *Request) error {
 	// are sized before anything is copied.
 	size := len(req.Method) + len(req.Path) + len(req.Host) + len(req.SourceAddress)
 	headers := len(req.Headers)
-	for _, h := range req.Headers {
-		size += len(h.Name) + len(h.Value)
-	}
+	size += pairBytes(req.Headers) + pairBytes(req.Cookies) + pairBytes(req.Query)
 	for name, vs := range req.HTTPHeader {
 		a.headers = append(a.headers, headerValues{name, vs})
 		headers += len(vs)
@@ -222,12 +220,6 @@ func (a *arena) fill(req *Request) error {
 		for _, v := range vs {
 			size += len(v)
 		}
-	}
-	for _, c := range req.Cookies {
-		size += len(c.Name) + len(c.Value)
-	}
-	for _, q := range req.Query {
-		size += len(q.Name) + len(q.Value)
 	}
 	for name, v := range req.Attributes {
 		attr := attribute{name: name, value: v}
@@ -260,11 +252,7 @@ func (a *arena) fill(req *Request) error {
 	r.host = a.view(req.Host)
 	r.source_address = a.view(req.SourceAddress)
 
-	i := 0
-	for _, h := range req.Headers {
-		pairs[i] = C.claimcheck_pair{name: a.view(h.Name), value: a.view(h.Value)}
-		i++
-	}
+	i := a.putPairs(pairs, 0, req.Headers)
 	for _, h := range a.headers {
 		cname := a.view(h.name)
 		for _, v := range h.values {
@@ -279,18 +267,12 @@ func (a *arena) fill(req *Request) error {
 	r.cookies, r.cookies_len = nil, 0
 	if req.Cookies != nil {
 		r.cookies, r.cookies_len = &pairs[i], C.size_t(cookies)
-		for _, c := range req.Cookies {
-			pairs[i] = C.claimcheck_pair{name: a.view(c.Name), value: a.view(c.Value)}
-			i++
-		}
+		i = a.putPairs(pairs, i, req.Cookies)
 	}
 	r.query, r.query_len = nil, 0
 	if req.Query != nil {
 		r.query, r.query_len = &pairs[i], C.size_t(query)
-		for _, q := range req.Query {
-			pairs[i] = C.claimcheck_pair{name: a.view(q.Name), value: a.view(q.Value)}
-			i++
-		}
+		a.putPairs(pairs, i, req.Query)
 	}
 
 	r.attributes, r.attributes_len = nil, 0
@@ -317,6 +299,25 @@ func (a *arena) fill(req *Request) error {
 		return &Error{Code: CodeInvalidArgument, Message: "internal error: the request's strings outgrew their buffer", Rule: -1, Line: -1, Column: -1}
 	}
 	return nil
+}
+
+// pairBytes is the bytes of hs's names and values.
+func pairBytes(hs []Header) int {
+	n := 0
+	for _, h := range hs {
+		n += len(h.Name) + len(h.Value)
+	}
+	return n
+}
+
+// putPairs writes hs into pairs from index i, copying the strings, and
+// returns the index after them.
+func (a *arena) putPairs(pairs []C.claimcheck_pair, i int, hs []Header) int {
+	for _, h := range hs {
+		pairs[i] = C.claimcheck_pair{name: a.view(h.Name), value: a.view(h.Value)}
+		i++
+	}
+	return i
 }
 
 // reset readies the arena for the next call. The C memory holds only

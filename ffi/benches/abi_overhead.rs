@@ -68,15 +68,9 @@ fn bench(c: &mut Criterion) {
                 method: sv("GET"),
                 path: sv("/mcp"),
                 host: sv("api.example.com"),
-                source_address: claimcheck_str::ABSENT,
                 headers: views.as_ptr(),
                 headers_len: views.len(),
-                cookies: ptr::null(),
-                cookies_len: 0,
-                query: ptr::null(),
-                query_len: 0,
-                attributes: ptr::null(),
-                attributes_len: 0,
+                ..Default::default()
             };
             b.iter(|| {
                 let mut d = ptr::null_mut();

@@ -94,6 +94,27 @@ pub struct claimcheck_request {
     pub attributes_len: usize,
 }
 
+/// The empty request (every view absent, every array NULL with count 0),
+/// as `claimcheck_request req = {0};` gives a C host.
+impl Default for claimcheck_request {
+    fn default() -> Self {
+        claimcheck_request {
+            method: claimcheck_str::ABSENT,
+            path: claimcheck_str::ABSENT,
+            host: claimcheck_str::ABSENT,
+            source_address: claimcheck_str::ABSENT,
+            headers: std::ptr::null(),
+            headers_len: 0,
+            cookies: std::ptr::null(),
+            cookies_len: 0,
+            query: std::ptr::null(),
+            query_len: 0,
+            attributes: std::ptr::null(),
+            attributes_len: 0,
+        }
+    }
+}
+
 /// Fills the first `count` slots of `stack` when they fit, else `heap`, with
 /// `item(0..count)`, and returns the filled part. The array lives in the
 /// caller's frame and is filled in place: it is never moved or copied.

@@ -32,20 +32,7 @@ fn authorize(engine: *const claimcheck_engine, req: &claimcheck_request) -> Resu
 }
 
 fn empty_request() -> claimcheck_request {
-    claimcheck_request {
-        method: claimcheck_str::ABSENT,
-        path: claimcheck_str::ABSENT,
-        host: claimcheck_str::ABSENT,
-        source_address: claimcheck_str::ABSENT,
-        headers: ptr::null(),
-        headers_len: 0,
-        cookies: ptr::null(),
-        cookies_len: 0,
-        query: ptr::null(),
-        query_len: 0,
-        attributes: ptr::null(),
-        attributes_len: 0,
-    }
+    claimcheck_request::default()
 }
 
 fn text(s: claimcheck_str) -> Option<String> {
