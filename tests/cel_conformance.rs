@@ -21,6 +21,8 @@
 //!   message types in struct literals, regex size limits).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
 
+mod common;
+
 use cel::Value;
 use claimcheck::rules::{conformance::eval_values_with, RuleLimits};
 use std::collections::{BTreeMap, HashMap};
@@ -343,7 +345,7 @@ fn run_test(t: &Tp, tally: &mut Tally) {
 
 #[test]
 fn cel_spec_conformance() {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/vectors/cel-spec");
+    let dir = common::vectors_dir().join("cel-spec");
     let mut files: Vec<_> = std::fs::read_dir(&dir)
         .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
         .filter_map(|e| e.ok().map(|e| e.path()))

@@ -27,6 +27,8 @@
 //! allowed (HS* groups carry an `oct` key). The RFC 7515 A.1-A.3 tokens are
 //! real JWTs and also go through the full [`Engine`] with a pinned clock.
 
+mod common;
+
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
@@ -47,9 +49,7 @@ const MAX_JWKS_KEYS: usize = 100;
 
 /// Path of a vector file under the shared vectors folder.
 fn vector_path(rel: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/vectors")
-        .join(rel)
+    common::vectors_dir().join(rel)
 }
 
 /// Reads and parses a JSON vector file (panics with the path on error: a

@@ -10,6 +10,17 @@ use claimcheck::verify::Algorithm;
 use claimcheck::{Decision, Engine, Request};
 use serde_json::{json, Map, Value};
 
+/// The public conformance vectors: `$CLAIMCHECK_VECTORS` when set, else
+/// `shared/vectors` beside the checkout (where CI puts them). They are read
+/// in place, never copied into the repository; a missing folder fails the
+/// suites that need it (never skips them).
+pub fn vectors_dir() -> std::path::PathBuf {
+    match std::env::var_os("CLAIMCHECK_VECTORS") {
+        Some(dir) => dir.into(),
+        None => std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/vectors"),
+    }
+}
+
 /// The pinned clock of these tests.
 pub const NOW: f64 = 1_750_000_000.0;
 pub const ISSUER: &str = "https://idp.example.com/oauth2/default";
