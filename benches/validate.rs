@@ -82,15 +82,15 @@ fn bench_algorithms(c: &mut Criterion) {
         let auth = format!("Bearer {token}");
         let headers = [("authorization", auth.as_str())];
         let req = Request { method: "POST", path: "/mcp", headers: &headers, ..Default::default() };
-        assert!(engine.authorize_at(&req, NOW).allowed);
+        assert!(engine.authorize_at(&req, NOW).unwrap().allowed);
         group.bench_function(format!("{alg}/full_decision"), |b| {
-            b.iter(|| assert!(engine.authorize_at(black_box(&req), NOW).allowed))
+            b.iter(|| assert!(engine.authorize_at(black_box(&req), NOW).unwrap().allowed))
         });
         if alg == Algorithm::RS256 {
             let ruled = engine_for(&key, "authorization:\n  rules:\n    - '\"AI-Users\" in auth.claims.groups'\n");
-            assert!(ruled.authorize_at(&req, NOW).allowed);
+            assert!(ruled.authorize_at(&req, NOW).unwrap().allowed);
             group.bench_function("RS256/full_decision_with_rule", |b| {
-                b.iter(|| assert!(ruled.authorize_at(black_box(&req), NOW).allowed))
+                b.iter(|| assert!(ruled.authorize_at(black_box(&req), NOW).unwrap().allowed))
             });
             // Throughput with two threads sharing one engine: the time per
             // decision per thread; compare with full_decision above.
@@ -103,7 +103,7 @@ fn bench_algorithms(c: &mut Criterion) {
                                 let headers = [("authorization", auth.as_str())];
                                 let req = Request { method: "POST", path: "/mcp", headers: &headers, ..Default::default() };
                                 for _ in 0..iters {
-                                    assert!(ruled.authorize_at(black_box(&req), NOW).allowed);
+                                    assert!(ruled.authorize_at(black_box(&req), NOW).unwrap().allowed);
                                 }
                             });
                         }

@@ -38,7 +38,7 @@ pub mod verify;
 
 pub use config::{ConfigError, ConfigErrorKind};
 pub use decision::{CredentialKind, CredentialSource, Decision, Reason};
-pub use engine::Engine;
+pub use engine::{Engine, InvalidTime};
 pub use identity::{Claims, Identity, Scopes};
 pub use keys::ProviderKeyStatus;
 pub use log::{LogLevel, LogSink};

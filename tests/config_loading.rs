@@ -186,12 +186,12 @@ fn agentgateway_providers_shape_location_and_validation_options() {
     let headers = [("X-Token", t.as_str())];
     let attrs = [claimcheck::Attribute { name: "mcp.tool.name", value: claimcheck::AttributeValue::Str("echo") }];
     let req = claimcheck::Request { headers: &headers, attributes: &attrs, ..Default::default() };
-    assert_decision(&e.authorize_at(&req, NOW), 200, "allowed");
+    assert_decision(&e.authorize_at(&req, NOW).unwrap(), 200, "allowed");
     assert_decision(&no_token(&e), 401, "missing_token");
     let no_sub = sign(&RSA, &claims_with(json!({"sub": null})));
     let headers = [("x-token", no_sub.as_str())];
     let req = claimcheck::Request { headers: &headers, attributes: &attrs, ..Default::default() };
-    assert_decision(&e.authorize_at(&req, NOW), 401, "invalid_claim");
+    assert_decision(&e.authorize_at(&req, NOW).unwrap(), 401, "invalid_claim");
 }
 
 #[test]

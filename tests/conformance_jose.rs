@@ -218,7 +218,7 @@ fn authorize(engine: &Engine, token: &str, now: Option<f64>) -> (bool, Reason, S
         ..Request::default()
     };
     let d = match now {
-        Some(t) => engine.authorize_at(&request, t),
+        Some(t) => engine.authorize_at(&request, t).unwrap(),
         None => engine.authorize(&request),
     };
     (d.allowed, d.reason, d.detail.unwrap_or_default())

@@ -53,19 +53,19 @@ fn decisions_say_where_the_credential_was_so_gateways_can_strip_it() {
         (Request { path: &path, ..Default::default() }, CredentialKind::Query, "access_token"),
     ];
     for (request, kind, name) in cases {
-        let d = e.authorize_at(&request, NOW);
+        let d = e.authorize_at(&request, NOW).unwrap();
         assert_decision(&d, 200, "allowed");
         let source = d.credential.unwrap();
         assert_eq!((source.kind, &*source.name), (kind, name));
     }
     // A denied token reports its place too; no credential or two report none.
     let expired = sign(&RSA, &claims_with(json!({"exp": NOW - 3600.0})));
-    let d = e.authorize_at(&Request { headers: &[("x-api-token", expired.as_str())], ..Default::default() }, NOW);
+    let d = e.authorize_at(&Request { headers: &[("x-api-token", expired.as_str())], ..Default::default() }, NOW).unwrap();
     assert_decision(&d, 401, "expired");
     assert_eq!(d.credential.map(|s| s.kind), Some(CredentialKind::Header));
     assert_eq!(no_token(&e).credential, None);
     let both = [("x-api-token", token.as_str()), ("Cookie", cookie.as_str())];
-    let d = e.authorize_at(&Request { headers: &both, ..Default::default() }, NOW);
+    let d = e.authorize_at(&Request { headers: &both, ..Default::default() }, NOW).unwrap();
     assert_decision(&d, 400, "multiple_tokens");
     assert_eq!(d.credential, None);
 }
@@ -105,7 +105,7 @@ fn two_credentials_are_400_invalid_request() {
     let t = sign(&RSA, &claims());
     let a = format!("Bearer {t}");
     let headers = [("authorization", a.as_str()), ("Authorization", a.as_str())];
-    let d = e.authorize_at(&Request { headers: &headers, ..Default::default() }, NOW);
+    let d = e.authorize_at(&Request { headers: &headers, ..Default::default() }, NOW).unwrap();
     assert_decision(&d, 400, "multiple_tokens");
     assert!(d.www_authenticate.unwrap().contains("error=\"invalid_request\""));
 }

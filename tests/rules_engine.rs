@@ -97,9 +97,9 @@ fn unauthenticated_request_denied_by_rules_is_401_with_the_challenge() {
         .replace("authentication:\n", "authentication:\n  mode: optional\n");
     let e = engine(&cfg);
     let public = Request { path: "/public/x", ..Default::default() };
-    assert_decision(&e.authorize_at(&public, NOW), 200, "allowed");
+    assert_decision(&e.authorize_at(&public, NOW).unwrap(), 200, "allowed");
     let private = Request { path: "/private", ..Default::default() };
-    assert_decision(&e.authorize_at(&private, NOW), 401, "no_rule_allowed");
+    assert_decision(&e.authorize_at(&private, NOW).unwrap(), 401, "no_rule_allowed");
 }
 
 #[test]
@@ -114,14 +114,14 @@ fn rules_read_the_request_and_host_attributes() {
     let headers = [("Authorization", auth.as_str()), ("X-Tenant", "acme")];
     let attrs = [Attribute { name: "mcp.tool.name", value: AttributeValue::Str("search") }];
     let req = Request { method: "POST", headers: &headers, source_address: "10.1.2.3", attributes: &attrs, ..Default::default() };
-    let d = e.authorize_at(&req, NOW);
+    let d = e.authorize_at(&req, NOW).unwrap();
     assert_decision(&d, 200, "allowed");
     assert_eq!(d.rule, Some(2));
     let attrs = [Attribute { name: "mcp.tool.name", value: AttributeValue::Str("delete") }];
     let req = Request { method: "POST", headers: &headers, source_address: "10.1.2.3", attributes: &attrs, ..Default::default() };
-    assert_decision(&e.authorize_at(&req, NOW), 403, "no_rule_allowed");
+    assert_decision(&e.authorize_at(&req, NOW).unwrap(), 403, "no_rule_allowed");
     let req = Request { method: "GET", headers: &headers, source_address: "10.1.2.3", attributes: &attrs, ..Default::default() };
-    assert_decision(&e.authorize_at(&req, NOW), 403, "required_rule_failed");
+    assert_decision(&e.authorize_at(&req, NOW).unwrap(), 403, "required_rule_failed");
 }
 
 #[test]

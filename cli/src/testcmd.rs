@@ -89,7 +89,7 @@ struct Expect {
     allowed: Option<bool>,
 }
 
-fn run_case(engine: &Engine, case: &Case) -> Decision {
+fn run_case(engine: &Engine, case: &Case) -> Result<Decision, claimcheck::InvalidTime> {
     let auth = case.token.as_ref().map(|t| format!("Bearer {t}"));
     let mut headers: Vec<(&str, &str)> = case.request.headers.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
     if let Some(a) = &auth {
@@ -142,11 +142,22 @@ pub fn run(args: TestArgs) -> ExitCode {
         Ok(c) => c,
         Err(e) => return usage("test", format!("{}: {}", tests.display(), e.to_string().lines().next().unwrap_or(""))),
     };
+    // A clock that is not a finite, non-negative number would make every
+    // time check pass: refuse the file before running anything.
+    if let Some((i, case)) = cases.iter().enumerate().find(|(_, c)| c.now.is_some_and(|n| !(n.is_finite() && n >= 0.0))) {
+        return usage(
+            "test",
+            format!("{}: case {} (`{}`): `now` must be a finite number of seconds since the Unix epoch, not negative", tests.display(), i + 1, case.name),
+        );
+    }
     let paint = Paint::stdout();
     let mut failed = 0usize;
     let mut results = Vec::new();
     for case in &cases {
-        let d = run_case(&engine, case);
+        let d = match run_case(&engine, case) {
+            Ok(d) => d,
+            Err(e) => return usage("test", e),
+        };
         let mut problems = Vec::new();
         if let Some(s) = case.expect.status {
             if s != d.status {

@@ -135,7 +135,10 @@ pub fn run(args: VerifyArgs) -> ExitCode {
         attributes: &attributes,
     };
     let decision = match args.now {
-        Some(now) => engine.authorize_at(&request, now),
+        Some(now) => match engine.authorize_at(&request, now) {
+            Ok(d) => d,
+            Err(e) => return usage(format!("--now: {e}")),
+        },
         None => engine.authorize(&request),
     };
     println!("{}", serde_json::to_string_pretty(&decision_json(&decision)).unwrap_or_default());

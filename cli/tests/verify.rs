@@ -96,3 +96,16 @@ fn usage_errors_exit_2() {
     assert_eq!(claimcheck(&["verify", "examples/okta/config.yaml", "--bogus"]).status.code(), Some(2));
     assert_eq!(claimcheck(&["verify", "/nonexistent/config.yaml"]).status.code(), Some(2));
 }
+
+/// A clock that is not a finite, non-negative number is a usage error
+/// (issue 16, finding 1: `--now NaN` used to allow an expired token).
+#[test]
+fn now_that_is_not_a_finite_non_negative_number_is_a_usage_error() {
+    for now in ["NaN", "inf", "-1"] {
+        let out = claimcheck(&["verify", "--config", "examples/okta/config.yaml", "--token-file", "examples/okta/alice.jwt", &format!("--now={now}")]);
+        assert_eq!(out.status.code(), Some(2), "--now {now}: {}", String::from_utf8_lossy(&out.stdout));
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("`now` must be a finite number of seconds since the Unix epoch, not negative"), "{err}");
+        assert!(out.stdout.is_empty(), "no decision is printed");
+    }
+}

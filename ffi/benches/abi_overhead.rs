@@ -54,7 +54,7 @@ fn bench(c: &mut Criterion) {
         group.bench_function("rust_api", |b| {
             let req = Request { method: "GET", path: "/mcp", host: "api.example.com", headers: pairs, ..Default::default() };
             b.iter(|| {
-                let d = engine.authorize_at(black_box(&req), NOW);
+                let d = engine.authorize_at(black_box(&req), NOW).unwrap();
                 black_box((d.status, d.reason.code()));
             })
         });

@@ -335,16 +335,20 @@ unsafe fn authorize(
     // SAFETY: the request's views and arrays are valid for this call.
     // The decision is boxed inside the closure, so only a pointer travels
     // back through the result.
+    // A clock that is NaN, infinite or negative is refused (`None`): every
+    // time check would pass against NaN.
     let decided = unsafe {
         with_request(request, |r| {
-            handles::into_raw(new_decision(match now {
-                Some(now) => engine.engine.authorize_at(r, now),
-                None => engine.engine.authorize(r),
-            }))
+            match now {
+                Some(now) => engine.engine.authorize_at(r, now).ok(),
+                None => Some(engine.engine.authorize(r)),
+            }
+            .map(|d| handles::into_raw(new_decision(d)))
         })
     };
     match decided {
-        Ok(decision) => {
+        Ok(None) => CLAIMCHECK_RESULT_INVALID_ARGUMENT,
+        Ok(Some(decision)) => {
             // SAFETY: non-NULL and valid for a pointer write, by the header's contract.
             unsafe { *decision_out = decision };
             CLAIMCHECK_RESULT_OK
@@ -385,7 +389,10 @@ pub unsafe extern "C" fn claimcheck_engine_authorize(
 /// Like `claimcheck_engine_authorize`, as if the time were `now` (seconds
 /// since the Unix epoch, fractions allowed): every time check and the rules'
 /// `now` use it. For tests and for replaying recorded requests; a gateway
-/// uses `claimcheck_engine_authorize`.
+/// uses `claimcheck_engine_authorize`. A `now` that is NaN, infinite or
+/// negative is refused with `CLAIMCHECK_RESULT_INVALID_ARGUMENT` and nothing
+/// is written (every time comparison is false against NaN, so such a clock
+/// must never reach the checks).
 ///
 /// # Safety
 /// As `claimcheck_engine_authorize`.

@@ -256,3 +256,20 @@ fn header_and_cdef_declare_the_same_functions_and_constants() {
     assert_eq!(hc, cc);
     assert!(hc.iter().all(|c| c.starts_with("CLAIMCHECK_")), "{hc:?}");
 }
+
+/// Issue 16, finding 1: a NaN, infinite or negative clock is an invalid
+/// argument, and nothing is written.
+#[test]
+fn authorize_at_refuses_a_clock_that_is_not_finite_or_negative() {
+    let engine = new_engine(CONFIG);
+    let req = empty_request();
+    for now in [f64::NAN, f64::INFINITY, f64::NEG_INFINITY, -1.0] {
+        let mut d = ptr::null_mut();
+        // SAFETY: live engine, valid request and out-pointer.
+        let rc = unsafe { claimcheck_engine_authorize_at(engine, &req, now, &mut d) };
+        assert_eq!(rc, CLAIMCHECK_RESULT_INVALID_ARGUMENT, "now {now}");
+        assert!(d.is_null());
+    }
+    // SAFETY: the engine is live and freed once.
+    unsafe { claimcheck_engine_free(engine) };
+}

@@ -15,7 +15,7 @@ use crate::config::{load, ConfigError};
 use crate::decision::{Decision, Reason};
 use crate::identity::{Claims, Identity, Scopes};
 use crate::keys::{ProviderKeyStatus, RemoteRegistry};
-use crate::log::{LogLevel, LogSink, Logger};
+use crate::log::{sanitize_owned, LogLevel, LogSink, Logger};
 use crate::request::Request;
 use crate::rules::{Refusal, RuleInput};
 use crate::token::jws::{parse_compact, TokenError};
@@ -138,12 +138,22 @@ impl Engine {
 
     /// Decides one request at the current time.
     pub fn authorize(&self, request: &Request<'_>) -> Decision {
-        self.authorize_at(request, now_unix())
+        self.decide_at(request, now_unix())
     }
 
     /// Decides one request as if the time were `now` (seconds since the Unix
-    /// epoch): every time check and the rules' `now` use it.
-    pub fn authorize_at(&self, request: &Request<'_>, now: f64) -> Decision {
+    /// epoch, fractions allowed): every time check and the rules' `now` use
+    /// it. For tests and for replaying recorded requests.
+    ///
+    /// A `now` that is not a finite number of seconds at or after the epoch
+    /// is refused with [`InvalidTime`]: every time comparison against NaN is
+    /// false, so such a clock would otherwise let expired tokens in.
+    pub fn authorize_at(&self, request: &Request<'_>, now: f64) -> Result<Decision, InvalidTime> {
+        check_time(now)?;
+        Ok(self.decide_at(request, now))
+    }
+
+    fn decide_at(&self, request: &Request<'_>, now: f64) -> Decision {
         let config = self.current.load();
         let decision = config.decide(request, now);
         if decision.rule_errored && self.logger.enabled() {
@@ -169,7 +179,8 @@ impl Engine {
         request: &Request<'_>,
         claims: serde_json::Map<String, serde_json::Value>,
         now: f64,
-    ) -> Decision {
+    ) -> Result<Decision, InvalidTime> {
+        check_time(now)?;
         let claims = Claims::from_map(claims);
         let config = self.current.load();
         let issuer = claims.get("iss").and_then(serde_json::Value::as_str).unwrap_or("").to_owned();
@@ -181,7 +192,29 @@ impl Engine {
         let subject = claims.string("sub").map(str::to_owned);
         let claims = Arc::new(claims);
         let identity = Identity { provider, issuer, subject, scopes: Scopes::from_claims(claims.clone()), claims };
-        config.run_rules(Some(identity), request, now, None)
+        Ok(config.run_rules(Some(identity), request, now, None))
+    }
+}
+
+/// A clock value [`Engine::authorize_at`] refuses: not finite, or before
+/// the Unix epoch.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct InvalidTime(pub f64);
+
+impl std::fmt::Display for InvalidTime {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "`now` must be a finite number of seconds since the Unix epoch, not negative; got {}", self.0)
+    }
+}
+
+impl std::error::Error for InvalidTime {}
+
+/// Refuses a clock that is NaN, infinite or negative.
+pub(crate) fn check_time(now: f64) -> Result<(), InvalidTime> {
+    if now.is_finite() && now >= 0.0 {
+        Ok(())
+    } else {
+        Err(InvalidTime(now))
     }
 }
 
@@ -204,7 +237,7 @@ impl Compiled {
                     status: 400,
                     reason: Reason::MultipleTokens,
                     message: Reason::MultipleTokens.client_message(),
-                    detail: Some(detail),
+                    detail: Some(sanitize_owned(detail)),
                     www_authenticate: Some(
                         self.challenge.with_error("invalid_request", Reason::MultipleTokens.client_message()),
                     ),
@@ -323,7 +356,7 @@ impl Compiled {
             status,
             reason: err.reason,
             message: err.reason.client_message(),
-            detail: Some(err.detail),
+            detail: Some(sanitize_owned(err.detail)),
             www_authenticate: www,
             identity: None,
             rule: None,
@@ -345,7 +378,7 @@ impl Compiled {
                 status: 200,
                 reason: Reason::Allowed,
                 message: Reason::Allowed.client_message(),
-                detail: auth_detail,
+                detail: auth_detail.map(sanitize_owned),
                 www_authenticate: None,
                 identity,
                 rule: None,
@@ -357,7 +390,8 @@ impl Compiled {
         let detail = match (auth_detail, outcome.detail) {
             (Some(a), Some(b)) => Some(format!("{a}; {b}")),
             (a, b) => a.or(b),
-        };
+        }
+        .map(sanitize_owned);
         let Some(refusal) = outcome.refusal else {
             return Decision {
                 allowed: true,

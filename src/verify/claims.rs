@@ -37,16 +37,29 @@ fn invalid(detail: impl Into<String>) -> TokenError {
     TokenError::new(Reason::InvalidClaim, detail)
 }
 
-/// A NumericDate claim: a JSON number (fractions allowed), or absent.
+/// The latest NumericDate a time claim may hold: 9999-12-31T23:59:59Z. A
+/// later `exp` (say `2.001e+206`) is a token that never expires, which the
+/// default `requiredClaims: [exp]` must not accept.
+pub(crate) const LATEST_DATE: f64 = 253_402_300_799.0;
+/// The earliest: 0000-01-01T00:00:00Z (negative `iat`/`nbf` are dates).
+pub(crate) const EARLIEST_DATE: f64 = -62_167_219_200.0;
+
+/// A NumericDate claim: a JSON number (fractions allowed) that names a date
+/// between the years 0 and 9999, or absent.
 fn numeric_date(claims: &Claims, name: &str) -> Result<Option<f64>, TokenError> {
     let Some(raw) = claims.raw(name) else {
         return Ok(None);
     };
     match JsonKind::of(raw) {
         JsonKind::Number => json_number(raw)
-            .filter(|v| v.is_finite())
+            .filter(|v| (EARLIEST_DATE..=LATEST_DATE).contains(v))
             .map(Some)
-            .ok_or_else(|| invalid(format!("claim `{name}` is not a usable number"))),
+            .ok_or_else(|| {
+                invalid(format!(
+                    "claim `{name}` is not a date between the years 0 and 9999: {}",
+                    crate::log::quote_short(raw)
+                ))
+            }),
         _ => Err(invalid(format!("claim `{name}` is not a number"))),
     }
 }
@@ -108,6 +121,11 @@ fn audiences(claims: &Claims) -> Result<Option<Vec<&str>>, TokenError> {
 impl ClaimPolicy {
     /// Checks the claims of a verified token at time `now` (seconds since the
     /// epoch). `typ` is the header's `typ`, already known to be well-formed.
+    ///
+    /// Every time comparison is written so that it fails closed: a NaN on
+    /// either side refuses the token (the engine already refuses such a
+    /// `now`; this keeps the checks safe on their own).
+    #[allow(clippy::neg_cmp_op_on_partial_ord)]
     pub fn check(&self, claims: &Claims, typ: Option<&str>, now: f64) -> Result<(), TokenError> {
         if self.typ == TypRequirement::AtJwt && typ.and_then(normalized_typ) != Some("at+jwt") {
             return Err(TokenError::new(
@@ -136,7 +154,7 @@ impl ClaimPolicy {
         let aud_matches = audience_matches(claims, accepted)?;
 
         if let Some(exp) = exp {
-            if now >= exp + self.leeway {
+            if !(now < exp + self.leeway) {
                 return Err(TokenError::new(
                     Reason::Expired,
                     format!("exp {exp} is past (now {now}, leeway {}s)", self.leeway),
@@ -144,7 +162,7 @@ impl ClaimPolicy {
             }
         }
         if let Some(nbf) = nbf {
-            if now + self.leeway < nbf {
+            if !(now + self.leeway >= nbf) {
                 return Err(TokenError::new(
                     Reason::NotYetValid,
                     format!("nbf {nbf} is in the future (now {now}, leeway {}s)", self.leeway),
@@ -152,7 +170,7 @@ impl ClaimPolicy {
             }
         }
         if let Some(iat) = iat {
-            if iat > now + self.leeway {
+            if !(iat <= now + self.leeway) {
                 return Err(TokenError::new(
                     Reason::IssuedInFuture,
                     format!("iat {iat} is in the future (now {now}, leeway {}s)", self.leeway),
@@ -163,7 +181,7 @@ impl ClaimPolicy {
             let (Some(exp), Some(iat)) = (exp, iat) else {
                 return Err(invalid("`maxLifetime` is set, so claims `exp` and `iat` are required"));
             };
-            if exp - iat > max {
+            if !(exp - iat <= max) {
                 return Err(TokenError::new(
                     Reason::LifetimeTooLong,
                     format!("exp - iat is {}s, over maxLifetime {max}s", exp - iat),

@@ -95,11 +95,11 @@ pub fn engine(config: &str) -> Engine {
 pub fn bearer(engine: &Engine, token: &str) -> Decision {
     let auth = format!("Bearer {token}");
     let headers = [("authorization", auth.as_str())];
-    engine.authorize_at(&Request { headers: &headers, ..Default::default() }, NOW)
+    engine.authorize_at(&Request { headers: &headers, ..Default::default() }, NOW).unwrap()
 }
 
 pub fn no_token(engine: &Engine) -> Decision {
-    engine.authorize_at(&Request::default(), NOW)
+    engine.authorize_at(&Request::default(), NOW).unwrap()
 }
 
 /// Asserts status and reason, with the decision in the message.

@@ -1,0 +1,86 @@
+//! Regression tests for the findings of the outside security review
+//! (issue 16): each test names the finding it pins.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use claimcheck::dev::DevKey;
+use claimcheck::{Engine, Request};
+use common::*;
+use serde_json::json;
+
+fn bearer_at(engine: &Engine, token: &str, now: f64) -> Result<claimcheck::Decision, claimcheck::InvalidTime> {
+    let auth = format!("Bearer {token}");
+    let headers = [("authorization", auth.as_str())];
+    engine.authorize_at(&Request { headers: &headers, ..Default::default() }, now)
+}
+
+/// Finding 1: a NaN clock made every time comparison false, so a token
+/// that expired in 1970 and is not valid before 2096 was allowed.
+#[test]
+fn a_clock_that_is_not_finite_or_negative_is_refused() {
+    let e = engine(&rsa_config());
+    let token = sign(&RSA, &claims_with(json!({"exp": 1, "nbf": 4_000_000_000i64, "iat": 4_000_000_000i64})));
+    for now in [f64::NAN, f64::INFINITY, f64::NEG_INFINITY, -1.0, -0.5] {
+        let err = bearer_at(&e, &token, now).expect_err("refused");
+        assert!(err.to_string().contains("finite number of seconds"), "{err}");
+        let err = e.authorize_claims_at(&Request::default(), serde_json::Map::new(), now).expect_err("refused");
+        assert_eq!(err.0.to_bits(), now.to_bits());
+    }
+    // The same token at a real time: expired.
+    assert_decision(&bearer_at(&e, &token, NOW).unwrap(), 401, "expired");
+    // Zero is the epoch, a valid clock.
+    assert_decision(&bearer_at(&e, &token, 0.0).unwrap(), 401, "not_yet_valid");
+}
+
+/// Finding 13: `exp: 2.001e+206` met `requiredClaims: [exp]` with a token
+/// that never expires. A time claim beyond the year 9999 is invalid.
+#[test]
+fn time_claims_beyond_what_a_date_can_mean_are_invalid() {
+    let e = engine(&rsa_config());
+    for (claim, value) in [
+        ("exp", json!(2.001e206)),
+        ("exp", json!(253_402_300_800i64)),
+        ("exp", json!(1e300)),
+        ("nbf", json!(-1e20)),
+        ("iat", json!(-62_167_219_201i64)),
+    ] {
+        let d = bearer(&e, &sign(&RSA, &claims_with(json!({ claim: value.clone() }))));
+        assert_decision(&d, 401, "invalid_claim");
+        let detail = d.detail.unwrap();
+        assert!(detail.contains(&format!("claim `{claim}` is not a date between the years 0 and 9999")), "{detail}");
+    }
+    // The last second of 9999 is still a date; negative iat and nbf are too.
+    let d = bearer(&e, &sign(&RSA, &claims_with(json!({"exp": 253_402_300_799i64, "iat": -10, "nbf": -10}))));
+    assert_decision(&d, 200, "allowed");
+}
+
+/// Finding 11: attacker-chosen text (here a `kid`) reached `detail` and
+/// the log with raw newlines and escape sequences.
+#[test]
+fn control_characters_in_details_and_logs_are_escaped() {
+    let e = engine(&rsa_config());
+    let logged = std::sync::Arc::new(parking_lot::Mutex::new(Vec::<String>::new()));
+    let sink = logged.clone();
+    e.set_logger(Some(std::sync::Arc::new(move |_, m: &str| sink.lock().push(m.to_owned()))));
+    let evil = format!("x\n2026-01-01 INFO forged line\x1b[2J{}", "k".repeat(5000));
+    let token = RSA.sign(&claims(), Some("JWT"), json!({"kid": evil}).as_object().unwrap()).unwrap();
+    let d = bearer(&e, &token);
+    assert_decision(&d, 401, "unknown_key");
+    let detail = d.detail.unwrap();
+    assert!(!detail.chars().any(char::is_control), "{detail:?}");
+    assert!(detail.contains("x\\u{a}2026-01-01 INFO forged line\\u{1b}[2J"), "{detail}");
+    assert!(detail.len() <= claimcheck::log::MAX_MESSAGE_BYTES + 40, "{}", detail.len());
+    assert!(detail.ends_with("more bytes)"), "{detail}");
+    // Rule errors go to the log: the message is escaped too.
+    let ruled = engine(&config(&DevKey::jwks(&[&RSA]), "", "authorization:\n  rules:\n    - deny: 'auth.claims.note.matches(auth.claims.pattern)'\n"));
+    let sink = logged.clone();
+    ruled.set_logger(Some(std::sync::Arc::new(move |_, m: &str| sink.lock().push(m.to_owned()))));
+    let d = bearer(&ruled, &sign(&RSA, &claims_with(json!({"note": "a", "pattern": "(\n\u{1b}[31m"}))));
+    assert_decision(&d, 403, "denied_by_rule");
+    let lines = logged.lock();
+    assert!(!lines.is_empty());
+    for line in lines.iter() {
+        assert!(!line.chars().any(char::is_control), "{line:?}");
+    }
+}
