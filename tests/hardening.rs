@@ -84,3 +84,60 @@ fn control_characters_in_details_and_logs_are_escaped() {
         assert!(!line.chars().any(char::is_control), "{line:?}");
     }
 }
+
+/// Finding 2: the agentgateway loader let plain-HTTP key URLs through when
+/// the host merely started with `127.`; anyone on the path could swap keys.
+#[test]
+fn plain_http_keys_in_agentgateway_configs_need_a_real_loopback_host() {
+    let policy = |url: &str| {
+        format!("policies:\n  jwtAuth:\n    issuer: {ISSUER}\n    audiences: [{AUDIENCE}]\n    jwks:\n      url: {url}\n")
+    };
+    for url in [
+        "http://127.attacker.example/jwks",
+        "http://127.0.0.1.attacker.example/jwks",
+        "http://127.0.0.1@attacker.example/jwks",
+        "http://localhost.attacker.example/jwks",
+    ] {
+        let err = Engine::new(&policy(url)).expect_err(url);
+        assert_eq!(err.path.as_deref(), Some("policies.jwtAuth.jwks.url"), "{url}: {err}");
+        assert!(err.message.contains("is plain HTTP; keys must come over HTTPS"), "{url}: {err}");
+    }
+    // A real loopback literal still loads (with the warning), for local tests.
+    let file = claimcheck::config::load::parse_config(&policy("http://127.0.0.1:9/jwks")).unwrap();
+    assert!(file.load_warnings.iter().any(|w| w.contains("allowed because it is on loopback")), "{:?}", file.load_warnings);
+}
+
+/// Finding 7: `cacheDuration: 1ms` was accepted and the refresher fetched
+/// ~23 times a second. Every remote-key duration has a floor.
+#[test]
+fn remote_key_durations_below_their_floor_are_refused() {
+    let remote = |url: &str, extra: &str| {
+        format!(
+            "authentication:\n  providers:\n    - issuer: {ISSUER}\n      audiences: [{AUDIENCE}]\n      jwks:\n        url: {url}\n        initialFetchTimeout: 0s\n{extra}"
+        )
+    };
+    let idp = "https://idp.example.com/keys";
+    for (extra, path, floor) in [
+        ("        cacheDuration: 1ms\n", "authentication.providers[0].jwks.cacheDuration", "10s"),
+        ("        minCacheDuration: 9s\n", "authentication.providers[0].jwks.minCacheDuration", "10s"),
+        ("        maxCacheDuration: 1s\n", "authentication.providers[0].jwks.maxCacheDuration", "10s"),
+        ("        maxStaleness: 5s\n", "authentication.providers[0].jwks.maxStaleness", "10s"),
+        ("        minRefetchInterval: 100ms\n", "authentication.providers[0].jwks.minRefetchInterval", "1s"),
+        ("        fetchTimeout: 10ms\n", "authentication.providers[0].jwks.fetchTimeout", "100ms"),
+    ] {
+        let err = Engine::new(&remote(idp, extra)).expect_err(extra);
+        assert_eq!(err.path.as_deref(), Some(path), "{err}");
+        assert!(err.message.contains(&format!("is shorter than the floor of {floor}")), "{err}");
+        assert!(err.message.contains("hammer the identity provider"), "{err}");
+    }
+    let err = Engine::new(&remote(idp, "        minRefetchInterval: 0s\n")).unwrap_err();
+    assert_eq!(err.message, "must be greater than 0");
+    let err = Engine::new(&remote(idp, "        remote:\n          url: https://idp.example.com/k2\n          cacheDuration: 2s\n").replace("        url: https://idp.example.com/keys\n", "")).unwrap_err();
+    assert_eq!(err.path.as_deref(), Some("authentication.providers[0].jwks.remote.cacheDuration"), "{err}");
+    // At the floor, it loads; a key server on loopback may go lower (tests).
+    Engine::new(&remote(idp, "        cacheDuration: 10s\n        minRefetchInterval: 1s\n")).unwrap();
+    Engine::new(&remote("http://127.0.0.1:9/keys", "        allowHttp: true\n        cacheDuration: 100ms\n        minRefetchInterval: 0s\n")).unwrap();
+    // ... but not a host that only looks like loopback.
+    let err = Engine::new(&remote("https://127.0.0.1.nip.example/keys", "        cacheDuration: 100ms\n")).unwrap_err();
+    assert!(err.message.contains("shorter than the floor"), "{err}");
+}

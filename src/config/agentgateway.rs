@@ -213,7 +213,7 @@ fn provider(p: &Map<String, Value>, path: &str, warnings: &mut Vec<String>) -> R
         // agentgateway fetches plain-HTTP URLs; keep that behaviour for
         // loopback development URLs only and say so.
         if let Some(url) = jwks.get("url").and_then(Value::as_str) {
-            if url.starts_with("http://") && is_loopback_url(url) {
+            if url.starts_with("http://") && super::url::is_loopback_url(url) {
                 let mut jwks = jwks.clone();
                 if let Some(o) = jwks.as_object_mut() {
                     o.insert("allowHttp".into(), Value::Bool(true));
@@ -238,18 +238,6 @@ fn provider(p: &Map<String, Value>, path: &str, warnings: &mut Vec<String>) -> R
         }
     }
     Ok(Value::Object(out))
-}
-
-fn is_loopback_url(url: &str) -> bool {
-    let rest = url.split_once("://").map(|(_, r)| r).unwrap_or(url);
-    let host = rest.split(['/', '?', '#']).next().unwrap_or("");
-    let host = host.rsplit_once('@').map(|(_, h)| h).unwrap_or(host);
-    let host = if host.starts_with('[') {
-        host.split(']').next().map(|h| h.trim_start_matches('[')).unwrap_or("")
-    } else {
-        host.split(':').next().unwrap_or("")
-    };
-    host == "localhost" || host == "::1" || host.starts_with("127.")
 }
 
 /// RFC 9728 §3.1: the metadata URL inserts `/.well-known/oauth-protected-resource`
@@ -279,14 +267,5 @@ mod tests {
             resource_metadata_url(&json!({"resource": "https://api.example.com"})).unwrap(),
             "https://api.example.com/.well-known/oauth-protected-resource"
         );
-    }
-
-    #[test]
-    fn loopback_detection() {
-        assert!(is_loopback_url("http://localhost:7080/keys"));
-        assert!(is_loopback_url("http://127.0.0.1/keys"));
-        assert!(is_loopback_url("http://[::1]:80/keys"));
-        assert!(!is_loopback_url("http://idp.example.com/keys"));
-        assert!(!is_loopback_url("http://localhost.evil.com/keys"));
     }
 }

@@ -3,10 +3,12 @@
 //! that a schema cannot say (exactly one key source, audiences required, ...).
 
 use std::collections::HashSet;
+use std::time::Duration;
 
 use serde_json::Value;
 
 use super::agentgateway;
+use super::duration::ConfigDuration;
 use super::error::{closest, ConfigError, ConfigErrorKind};
 use super::schema::{Authentication, ConfigFile, Jwks, Limits, Provider, TokenSource};
 use crate::verify::algorithm::Algorithm;
@@ -327,18 +329,7 @@ fn validate_jwks(jwks: &Jwks, issuer: &str, path: &str) -> Result<(), ConfigErro
             return Err(ConfigError::invalid(format!("{path}.inline"), "must be a JWKS as a JSON string or an object"));
         }
     }
-    let positive = [
-        ("cacheDuration", jwks.cache_duration),
-        ("minCacheDuration", jwks.min_cache_duration),
-        ("maxCacheDuration", jwks.max_cache_duration),
-        ("maxStaleness", jwks.max_staleness),
-        ("fetchTimeout", jwks.fetch_timeout),
-    ];
-    for (name, value) in positive {
-        if value.is_some_and(|d| d.0.is_zero()) {
-            return Err(ConfigError::invalid(format!("{path}.{name}"), "must be greater than 0"));
-        }
-    }
+    check_duration_floors(jwks, issuer, path)?;
     if let (Some(min), Some(max)) = (jwks.min_cache_duration, jwks.max_cache_duration) {
         if min > max {
             return Err(ConfigError::invalid(
@@ -350,6 +341,62 @@ fn validate_jwks(jwks: &Jwks, issuer: &str, path: &str) -> Result<(), ConfigErro
     if let Some(ca) = &jwks.ca_file {
         if ca.trim().is_empty() {
             return Err(ConfigError::invalid(format!("{path}.caFile"), "must not be empty"));
+        }
+    }
+    Ok(())
+}
+
+/// Shortest accepted `cacheDuration`, `minCacheDuration` and
+/// `maxCacheDuration`: a shorter one fetches the key set many times a
+/// second (`cacheDuration: 1ms` made ~23 fetches per second).
+pub const MIN_CACHE_DURATION_FLOOR: Duration = Duration::from_secs(10);
+/// Shortest accepted `maxStaleness`.
+pub const MIN_STALENESS_FLOOR: Duration = Duration::from_secs(10);
+/// Shortest accepted `minRefetchInterval` (unknown-`kid` refetches).
+pub const MIN_REFETCH_INTERVAL_FLOOR: Duration = Duration::from_secs(1);
+/// Shortest accepted `fetchTimeout`.
+pub const MIN_FETCH_TIMEOUT_FLOOR: Duration = Duration::from_millis(100);
+
+/// Refuses remote-key durations below their floors, which would hammer the
+/// identity provider. Key sources on loopback (a test server on this
+/// machine, decided by [`super::url::is_loopback_url`]) may go lower, and
+/// may set `minRefetchInterval: 0s`; a zero is refused everywhere else.
+fn check_duration_floors(jwks: &Jwks, issuer: &str, path: &str) -> Result<(), ConfigError> {
+    let urls: Vec<&str> = [
+        jwks.url.as_deref(),
+        jwks.remote.as_ref().map(|r| r.url.as_str()),
+        (jwks.discovery == Some(true)).then_some(issuer),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    let on_loopback = !urls.is_empty() && urls.iter().all(|u| super::url::is_loopback_url(u));
+    let cache_path = if jwks.remote.as_ref().is_some_and(|r| r.cache_duration.is_some()) {
+        format!("{path}.remote.cacheDuration")
+    } else {
+        format!("{path}.cacheDuration")
+    };
+    let checks = [
+        (cache_path, jwks.effective_cache_duration(), MIN_CACHE_DURATION_FLOOR, false),
+        (format!("{path}.minCacheDuration"), jwks.min_cache_duration, MIN_CACHE_DURATION_FLOOR, false),
+        (format!("{path}.maxCacheDuration"), jwks.max_cache_duration, MIN_CACHE_DURATION_FLOOR, false),
+        (format!("{path}.maxStaleness"), jwks.max_staleness, MIN_STALENESS_FLOOR, false),
+        (format!("{path}.minRefetchInterval"), jwks.min_refetch_interval, MIN_REFETCH_INTERVAL_FLOOR, true),
+        (format!("{path}.fetchTimeout"), jwks.fetch_timeout, MIN_FETCH_TIMEOUT_FLOOR, false),
+    ];
+    for (field, value, floor, zero_on_loopback) in checks {
+        let Some(value) = value else { continue };
+        if value.0.is_zero() && !(zero_on_loopback && on_loopback) {
+            return Err(ConfigError::invalid(field, "must be greater than 0"));
+        }
+        if value.0 < floor && !on_loopback {
+            return Err(ConfigError::invalid(
+                field,
+                format!(
+                    "`{value}` is shorter than the floor of {}: keys fetched that often hammer the identity provider (shorter values are accepted only for key sources on loopback, for tests)",
+                    ConfigDuration(floor)
+                ),
+            ));
         }
     }
     Ok(())

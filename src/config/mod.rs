@@ -7,6 +7,7 @@ pub mod error;
 pub mod load;
 pub mod rules;
 pub mod schema;
+pub(crate) mod url;
 
 pub use duration::ConfigDuration;
 pub use error::{ConfigError, ConfigErrorKind};

@@ -177,23 +177,27 @@ pub struct Jwks {
     pub inline: Option<serde_json::Value>,
     /// How long fetched keys are cached when the response has no
     /// `Cache-Control: max-age` (default `5m`). Keys are refreshed in the
-    /// background before this runs out.
+    /// background before this runs out. At least `10s` (shorter only for
+    /// key sources on loopback).
     #[serde(default)]
     pub cache_duration: Option<ConfigDuration>,
     /// Shortest cache time taken from a response's `max-age` (default `1m`,
-    /// or `cacheDuration` when that is shorter).
+    /// or `cacheDuration` when that is shorter); at least `10s`.
     #[serde(default)]
     pub min_cache_duration: Option<ConfigDuration>,
-    /// Longest cache time taken from a response's `max-age` (default `24h`).
+    /// Longest cache time taken from a response's `max-age` (default `24h`);
+    /// at least `10s`.
     #[serde(default)]
     pub max_cache_duration: Option<ConfigDuration>,
     /// How long the last good keys keep serving while the key endpoint
-    /// fails (default `24h`); past it, decisions are 503 `keys_unavailable`.
+    /// fails (default `24h`, at least `10s`); past it, decisions are 503
+    /// `keys_unavailable`.
     #[serde(default)]
     pub max_staleness: Option<ConfigDuration>,
     /// A token with an unknown `kid` triggers a refetch at most once per
     /// this interval, counted from the previous fetch of any kind (default
-    /// `30s`; `0` removes the limit, for tests only).
+    /// `30s`, at least `1s`; key sources on loopback may go lower, down to
+    /// `0`, which removes the limit, for tests).
     #[serde(default)]
     pub min_refetch_interval: Option<ConfigDuration>,
     /// How long loading the config waits for the first key set (default
@@ -201,7 +205,8 @@ pub struct Jwks {
     /// endpoint is down: decisions are 503 until keys arrive.
     #[serde(default)]
     pub initial_fetch_timeout: Option<ConfigDuration>,
-    /// Time limit of one HTTP request for keys or discovery (default `10s`).
+    /// Time limit of one HTTP request for keys or discovery (default `10s`,
+    /// at least `100ms`).
     #[serde(default)]
     pub fetch_timeout: Option<ConfigDuration>,
     /// Allow plain-HTTP key and discovery URLs (default off; meant for a
