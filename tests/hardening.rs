@@ -141,3 +141,60 @@ fn remote_key_durations_below_their_floor_are_refused() {
     let err = Engine::new(&remote("https://127.0.0.1.nip.example/keys", "        cacheDuration: 100ms\n")).unwrap_err();
     assert!(err.message.contains("shorter than the floor"), "{err}");
 }
+
+/// Finding 4: the key cache called the logger while holding its fetch
+/// lock, so a logger that read the key status deadlocked the refresher and
+/// every request that needed a fetch. The logger here calls every
+/// read-only method of the engine, from the refresher and request threads.
+#[test]
+fn a_logger_may_call_back_into_the_engine_while_keys_are_fetched() {
+    use common::keyserver::{KeyServer, Reply};
+    use std::sync::{mpsc, Arc, OnceLock};
+    const KEYS: &str = "/keys";
+    let server = KeyServer::http();
+    server.set(KEYS, Reply::Json(DevKey::jwks(&[&RSA])));
+    let cfg = format!(
+        "authentication:\n  providers:\n    - name: okta\n      issuer: {ISSUER}\n      audiences: [{AUDIENCE}]\n      jwks:\n        url: {}\n        allowHttp: true\n        minRefetchInterval: 0s\n",
+        server.url(KEYS)
+    );
+    let e = Arc::new(engine(&cfg));
+    let slot: Arc<OnceLock<std::sync::Weak<Engine>>> = Arc::new(OnceLock::new());
+    let calls = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let (inner, counter) = (slot.clone(), calls.clone());
+    e.set_logger(Some(Arc::new(move |_, _m: &str| {
+        if let Some(engine) = inner.get().and_then(std::sync::Weak::upgrade) {
+            let status = engine.key_status();
+            assert_eq!(status.len(), 1);
+            let _ = engine.warnings();
+            let _ = engine.authorize(&Request::default());
+            let _ = engine.authorize_at(&Request::default(), NOW).unwrap();
+            counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        }
+    })));
+    slot.set(Arc::downgrade(&e)).unwrap();
+
+    // Rotation: the token's kid is unknown, the refetch lands new keys and
+    // logs them (from this request's thread); then the endpoint fails and
+    // the next refetch logs the failure.
+    let (done, finished) = mpsc::channel();
+    let worker = {
+        let e = e.clone();
+        std::thread::spawn(move || {
+            server.set(KEYS, Reply::Json(DevKey::jwks(&[&RSA, &RSA_OTHER])));
+            let rotated = bearer(&e, &sign(&RSA_OTHER, &claims()));
+            server.set(KEYS, Reply::Raw { status: 500, content_type: "text/plain", body: b"down".to_vec() });
+            let third = DevKey::generate(claimcheck::verify::Algorithm::RS256, "rsa-3").unwrap();
+            let unknown = bearer(&e, &sign(&third, &claims()));
+            done.send((rotated, unknown)).unwrap();
+            server
+        })
+    };
+    // A deadlock never answers: a bound far above any real fetch.
+    let (rotated, unknown) = finished.recv_timeout(std::time::Duration::from_secs(60)).expect("no deadlock");
+    drop(worker.join().unwrap());
+    assert_decision(&rotated, 200, "allowed");
+    assert_decision(&unknown, 401, "unknown_key");
+    assert!(calls.load(std::sync::atomic::Ordering::SeqCst) >= 2, "the logger ran for the new keys and the failure");
+    let s = e.key_status().remove(0);
+    assert_eq!(s.failed_fetches, 1, "{s:#?}");
+}

@@ -303,9 +303,12 @@ impl RemoteKeys {
         Ok(Fetch { set, warnings, ttl, url })
     }
 
-    /// Records a fetch's result and wakes everyone waiting for it.
+    /// Records a fetch's result and wakes everyone waiting for it. The log
+    /// messages are sent after the lock is released: the host's logger may
+    /// call back into the engine (`key_status` takes this lock).
     fn land(&self, result: Result<Fetch, String>) {
         let now = Instant::now();
+        let mut messages: Vec<(LogLevel, String)> = Vec::new();
         let mut f = self.flight.lock();
         f.running_in = None;
         f.generation += 1;
@@ -313,12 +316,12 @@ impl RemoteKeys {
             Ok(fetch) => {
                 let changed = self.current.load().as_ref().is_none_or(|old| kids(&old.set) != kids(&fetch.set));
                 if changed && self.logger.enabled() {
-                    self.logger.log(
+                    messages.push((
                         LogLevel::Info,
-                        &format!("keys from {}: {} key(s): {}", fetch.url, fetch.set.len(), kids(&fetch.set).join(", ")),
-                    );
+                        format!("keys from {}: {} key(s): {}", fetch.url, fetch.set.len(), kids(&fetch.set).join(", ")),
+                    ));
                     for w in &fetch.warnings {
-                        self.logger.log(LogLevel::Warn, &format!("keys from {}: {w}", fetch.url));
+                        messages.push((LogLevel::Warn, format!("keys from {}: {w}", fetch.url)));
                     }
                 }
                 // Refresh a little before the cache time runs out, so no
@@ -343,15 +346,18 @@ impl RemoteKeys {
                 f.failures_in_row = f.failures_in_row.saturating_add(1);
                 f.retry_at = Some(now + self.backoff(f.failures_in_row));
                 f.jwks_uri = None;
-                self.logger.log(
+                messages.push((
                     LogLevel::Error,
-                    &format!("fetching keys from {} failed: {error}", self.settings.target.describe()),
-                );
+                    format!("fetching keys from {} failed: {error}", self.settings.target.describe()),
+                ));
                 f.last_error = Some(error);
             }
         }
         drop(f);
         self.landed.notify_all();
+        for (level, message) in messages {
+            self.logger.log(level, &message);
+        }
     }
 
     /// Exponential backoff from 1s, capped by the cache time and 5 minutes,
@@ -401,10 +407,14 @@ impl RemoteKeys {
                 *slot = Some(thread);
                 self.refresher_pid.store(pid, Ordering::Release);
             }
-            Err(e) => self.logger.log(
-                LogLevel::Error,
-                &format!("cannot start the key refresher for {}: {e}", self.settings.target.describe()),
-            ),
+            Err(e) => {
+                // Log with no lock held: the logger may call back in.
+                drop(slot);
+                self.logger.log(
+                    LogLevel::Error,
+                    &format!("cannot start the key refresher for {}: {e}", self.settings.target.describe()),
+                );
+            }
         }
     }
 
