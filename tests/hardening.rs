@@ -198,3 +198,32 @@ fn a_logger_may_call_back_into_the_engine_while_keys_are_fetched() {
     let s = e.key_status().remove(0);
     assert_eq!(s.failed_fetches, 1, "{s:#?}");
 }
+
+/// Finding 5: a rule reading `request.headers` grouped them in O(n^2)
+/// (64k headers: 4.3 s). Grouping is linear now, and past
+/// `limits.maxHeaders` such rules fail closed with a clear error.
+#[test]
+fn many_headers_are_grouped_linearly_and_bounded() {
+    let rules = "authorization:\n  rules:\n    - 'size(request.headers) > 3 && request.headers[\"x-a\"] == \"1, 2\"'\n";
+    let names: Vec<String> = (0..65_536).map(|i| format!("x-h{i}")).collect();
+    let mut headers: Vec<(&str, &str)> = names.iter().map(|n| (n.as_str(), "v")).collect();
+    headers.push(("X-A", "1"));
+    headers.push(("x-a", "2"));
+    let token = format!("Bearer {}", sign(&RSA, &claims()));
+    headers.push(("authorization", &token));
+    let request = Request { headers: &headers, ..Default::default() };
+
+    let roomy = engine(&config(&DevKey::jwks(&[&RSA]), "", &format!("limits:\n  maxHeaders: 100000\n{rules}")));
+    assert_decision(&roomy.authorize_at(&request, NOW).unwrap(), 200, "allowed");
+
+    let bounded = engine(&config(&DevKey::jwks(&[&RSA]), "", rules));
+    let d = bounded.authorize_at(&request, NOW).unwrap();
+    assert_decision(&d, 403, "no_rule_allowed");
+    assert_eq!(
+        d.detail.as_deref(),
+        Some("allow rule 0 errored: the request has 65539 headers, more than `limits.maxHeaders` (1024); rules that read `request.headers` fail closed")
+    );
+    // Under the bound, the same rule reads the grouped headers.
+    let few = [("X-A", "1"), ("x-a", "2"), ("x-b", "3"), ("x-c", "4"), ("authorization", token.as_str())];
+    assert_decision(&bounded.authorize_at(&Request { headers: &few, ..Default::default() }, NOW).unwrap(), 200, "allowed");
+}

@@ -155,6 +155,9 @@ fn validate_limits(limits: &Limits) -> Result<(), ConfigError> {
         ("maxRuleNodes", limits.max_rule_nodes),
         ("maxRules", limits.max_rules),
         ("maxComprehensionSize", limits.max_comprehension_size),
+        ("maxHeaders", limits.max_headers),
+        ("maxRuleValueSize", limits.max_rule_value_size),
+        ("maxRuleCost", limits.max_rule_cost),
     ];
     for (name, value) in all {
         if value == 0 {

@@ -278,6 +278,18 @@ pub struct Limits {
     pub max_rules: usize,
     /// Largest list or map a rule may iterate over (default 10000).
     pub max_comprehension_size: usize,
+    /// Most request headers a rule that reads `request.headers` accepts
+    /// (default 1024); with more, such a rule errors and fails closed.
+    pub max_headers: usize,
+    /// Largest value a rule function may build: strings and bytes in bytes,
+    /// lists and maps in elements (default 65536). A rule that would build
+    /// a larger one errors and fails closed; nothing larger is allocated.
+    pub max_rule_value_size: usize,
+    /// Cost budget of one rule evaluation (default 1000000): each element a
+    /// comprehension iterates costs 1, and functions whose cost grows with
+    /// their arguments cost the bytes they scan or build and the elements
+    /// they compare or sort. Over it, the rule errors and fails closed.
+    pub max_rule_cost: usize,
 }
 
 impl Default for Limits {
@@ -293,6 +305,9 @@ impl Default for Limits {
             max_rule_nodes: rules.max_rule_nodes,
             max_rules: rules.max_rules,
             max_comprehension_size: rules.max_comprehension_size,
+            max_headers: rules.max_headers,
+            max_rule_value_size: rules.max_rule_value_size,
+            max_rule_cost: rules.max_rule_cost,
         }
     }
 }
@@ -306,6 +321,9 @@ impl Limits {
             max_rule_nodes: self.max_rule_nodes,
             max_rules: self.max_rules,
             max_comprehension_size: self.max_comprehension_size,
+            max_headers: self.max_headers,
+            max_rule_value_size: self.max_rule_value_size,
+            max_rule_cost: self.max_rule_cost,
         }
     }
 }

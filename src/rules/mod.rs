@@ -62,6 +62,19 @@ pub struct RuleLimits {
     /// Largest list or map a comprehension (`exists`, `all`, `map`, ...) may
     /// iterate over during evaluation.
     pub max_comprehension_size: usize,
+    /// Most request headers a rule that reads `request.headers` accepts;
+    /// with more, such a rule errors (and so fails closed).
+    pub max_headers: usize,
+    /// Largest value a rule function may build: a string or bytes value in
+    /// bytes, a list or map in elements (`replace`, `+`, `lists.range`,
+    /// `join`, `split`, `base64.encode`, ...). Checked before the value is
+    /// built, so no rule can ask the allocator for more.
+    pub max_rule_value_size: usize,
+    /// Cost budget of one rule evaluation: elements iterated by
+    /// comprehensions, and the work of functions whose cost grows with their
+    /// arguments (bytes scanned or built, elements compared or sorted).
+    /// Over it, the rule errors (and so fails closed).
+    pub max_rule_cost: usize,
 }
 
 impl Default for RuleLimits {
@@ -72,6 +85,9 @@ impl Default for RuleLimits {
             max_rule_nodes: 1000,
             max_rules: 256,
             max_comprehension_size: 10_000,
+            max_headers: 1024,
+            max_rule_value_size: 64 * 1024,
+            max_rule_cost: 1_000_000,
         }
     }
 }
@@ -140,6 +156,7 @@ pub struct RuleSet {
     needs: compile::Needs,
     root: cel::Context<'static, 'static>,
     max_comprehension_size: usize,
+    max_headers: usize,
 }
 
 impl std::fmt::Debug for RuleSet {
@@ -181,6 +198,7 @@ impl RuleSet {
             needs: compiled.needs,
             root: compiled.root,
             max_comprehension_size: limits.max_comprehension_size,
+            max_headers: limits.max_headers,
         })
     }
 
