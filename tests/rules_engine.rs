@@ -74,15 +74,23 @@ fn an_erroring_deny_denies_and_an_erroring_allow_does_not_match() {
     let d = bearer(&e, &alice());
     assert_decision(&d, 403, "denied_by_rule");
     assert_eq!((d.rule, d.rule_errored), (Some(1), true));
-    assert!(d.detail.is_some());
+    // The evaluation error goes to the host's log; the client sees only the
+    // reason's fixed message.
+    assert_eq!(d.detail.as_deref(), Some("No such key: tenant"));
+    assert_eq!(d.message, "access denied");
     let e = engine(&with_rules("    - 'jwt.tenant == \"x\"'\n"));
     let d = bearer(&e, &alice());
     assert_decision(&d, 403, "no_rule_allowed");
+    assert_eq!((d.rule, d.rule_errored), (None, false), "no rule decided");
+    assert_eq!(d.detail.as_deref(), Some("allow rule 0 errored: No such key: tenant"));
+    assert_eq!(d.message, "access denied");
     // An erroring require denies.
     let e = engine(&with_rules("    - require: 'jwt.tenant == \"x\"'\n"));
     let d = bearer(&e, &alice());
     assert_decision(&d, 403, "required_rule_failed");
-    assert!(d.rule_errored);
+    assert_eq!((d.rule, d.rule_errored), (Some(0), true));
+    assert_eq!(d.detail.as_deref(), Some("No such key: tenant"));
+    assert_eq!(d.message, "access denied");
 }
 
 #[test]
@@ -126,19 +134,30 @@ fn rules_read_the_request_and_host_attributes() {
 
 #[test]
 fn a_rule_that_does_not_compile_fails_the_load_with_index_and_column() {
+    // (rules, index of the bad rule, 1-based column in it, the message)
     let cases = [
-        ("    - 'true'\n    - 'jwtt.sub == \"x\"'\n", 1, "jwtt"),
-        ("    - deny: '1 +'\n", 0, ""),
-        ("    - 'auth.claims.groups.nosuchfn()'\n", 0, "nosuchfn"),
-        ("    - 'jwt.sub.matches(\"[\")'\n", 0, ""),
+        ("    - 'true'\n    - 'jwtt.sub == \"x\"'\n", 1, 1, "unknown variable `jwtt`; did you mean `jwt`?"),
+        (
+            "    - deny: '1 +'\n",
+            0,
+            4,
+            "syntax error: mismatched input '<EOF>' expecting {'[', '{', '(', '.', '-', '!', 'true', 'false', \
+             'null', NUM_FLOAT, NUM_INT, NUM_UINT, STRING, BYTES, IDENTIFIER}",
+        ),
+        ("    - 'auth.claims.groups.nosuchfn()'\n", 0, 20, "unknown function `nosuchfn`"),
+        (
+            "    - 'jwt.sub.matches(\"[\")'\n",
+            0,
+            17,
+            "invalid regular expression `[`: error: unclosed character class",
+        ),
     ];
-    for (rules, index, mention) in cases {
+    for (rules, index, column, message) in cases {
         let err = Engine::new(&with_rules(rules)).unwrap_err();
         assert_eq!(err.kind, ConfigErrorKind::Rule, "{err}");
-        assert_eq!(err.rule, Some(index), "{err}");
-        assert!(err.column.is_some(), "a column is given: {err}");
-        assert!(err.to_string().contains(&format!("authorization.rules[{index}]")), "{err}");
-        assert!(err.message.contains(mention), "{err}");
+        assert_eq!((err.rule, err.column, err.message.as_str()), (Some(index), Some(column), message), "{err}");
+        // What the operator reads: where, then what.
+        assert_eq!(err.to_string(), format!("authorization.rules[{index}], column {column}: {message}"));
     }
 }
 
@@ -153,6 +172,7 @@ fn a_failed_reload_keeps_the_running_config() {
     let e = engine(&with_rules("    - '\"AI-Users\" in auth.claims.groups'\n"));
     let err = e.reload(&with_rules("    - 'nosuchvar'\n")).unwrap_err();
     assert_eq!(err.kind, ConfigErrorKind::Rule);
+    assert_eq!(err.to_string(), "authorization.rules[0], column 1: unknown variable `nosuchvar`");
     assert_decision(&bearer(&e, &alice()), 200, "allowed");
     assert_decision(&bearer(&e, &bob()), 403, "no_rule_allowed");
     e.reload(&rsa_config()).unwrap();
