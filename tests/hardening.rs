@@ -227,3 +227,47 @@ fn many_headers_are_grouped_linearly_and_bounded() {
     let few = [("X-A", "1"), ("x-a", "2"), ("x-b", "3"), ("x-c", "4"), ("authorization", token.as_str())];
     assert_decision(&bounded.authorize_at(&Request { headers: &few, ..Default::default() }, NOW).unwrap(), 200, "allowed");
 }
+
+/// Finding 8 (and the `Bearer A, Bearer B` case of finding 12): a header
+/// that starts with the scheme but is no well-formed credential counted as
+/// no credential, so optional and permissive mode let a forged token
+/// through as anonymous and the middlewares did not strip it.
+#[test]
+fn a_malformed_bearer_header_is_a_malformed_credential_never_an_absent_one() {
+    let token = sign(&RSA, &claims());
+    let cases = [
+        (format!("Bearer\t{token}"), "but not with `Bearer ` and a token"),
+        (format!("Bearer{token}"), "but not with `Bearer ` and a token"),
+        ("Bearer".to_owned(), "but not with `Bearer ` and a token"),
+        ("Bearer    ".to_owned(), "the `Bearer` credential is empty"),
+        (format!("Bearer {token}, Bearer {token}"), "holds `,`, which a bearer token cannot have"),
+        (format!("bearer {token}\tx"), "holds U+0009, which a bearer token cannot have"),
+    ];
+    for mode in ["strict", "optional", "permissive"] {
+        let cfg = rsa_config().replace("authentication:\n", &format!("authentication:\n  mode: {mode}\n"));
+        let e = engine(&cfg);
+        for (header, why) in &cases {
+            let headers = [("Authorization", header.as_str())];
+            let d = e.authorize_at(&Request { headers: &headers, ..Default::default() }, NOW).unwrap();
+            let source = d.credential.as_ref().unwrap_or_else(|| panic!("{mode} {header:?}: names the credential: {d:#?}"));
+            assert_eq!((source.kind, source.name.as_ref()), (claimcheck::CredentialKind::Header, "authorization"));
+            assert!(d.detail.as_deref().unwrap_or("").contains(why), "{mode} {header:?}: {d:#?}");
+            assert!(d.identity.is_none(), "{mode}: never authenticated");
+            if mode == "permissive" {
+                // Never denied for authentication, but anonymous: no identity.
+                assert_decision(&d, 200, "allowed");
+            } else {
+                assert_decision(&d, 401, "malformed_token");
+                assert!(d.www_authenticate.as_deref().unwrap().contains("error=\"invalid_token\""));
+            }
+        }
+        // Another scheme is not ours: no credential.
+        let headers = [("Authorization", "Basic YTpi")];
+        let d = e.authorize_at(&Request { headers: &headers, ..Default::default() }, NOW).unwrap();
+        assert!(d.credential.is_none(), "{d:#?}");
+        // Spaces around a well-formed token are tolerated.
+        let spaced = format!("Bearer   {token}  ");
+        let headers = [("Authorization", spaced.as_str())];
+        assert_decision(&e.authorize_at(&Request { headers: &headers, ..Default::default() }, NOW).unwrap(), 200, "allowed");
+    }
+}

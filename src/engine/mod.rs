@@ -247,6 +247,20 @@ impl Compiled {
                     credential: None,
                 },
             },
+            Credential::Malformed(detail, source) => {
+                let err = TokenError::new(Reason::MalformedToken, detail);
+                let mut decision = match self.mode {
+                    Mode::Permissive => self.run_rules(
+                        None,
+                        request,
+                        now,
+                        Some(format!("token ignored in permissive mode: {}: {}", err.reason, err.detail)),
+                    ),
+                    Mode::Strict | Mode::Optional => self.deny_token(err),
+                };
+                decision.credential = Some(source);
+                decision
+            }
             Credential::Present(token, source) => {
                 let mut decision = match self.validate(&token, now) {
                     Ok(identity) => self.run_rules(Some(identity), request, now, None),

@@ -45,6 +45,11 @@ pub enum Credential<'a> {
     Missing,
     /// Exactly one credential, and where it was.
     Present(Cow<'a, str>, CredentialSource),
+    /// Exactly one place holds something that claims to be our credential
+    /// but is not well-formed (`Bearer\t<t>`, `Bearer<t>`, `Bearer a, Bearer
+    /// b`): a malformed credential, never an absent one, so a middleware
+    /// still strips it. The text says what is wrong.
+    Malformed(String, CredentialSource),
     /// More than one (RFC 6750 §2: a client uses one method only); the text
     /// says where they were.
     Multiple(String),
@@ -90,21 +95,23 @@ impl TokenSources {
             match place {
                 Place::Header { name, prefix } => {
                     for value in request.header_values(name) {
-                        if let Some(token) = strip_prefix_ignore_case(value, prefix) {
-                            found.record(Cow::Borrowed(token.trim()), "a header");
+                        match header_credential(value, prefix) {
+                            HeaderValue::Other => {}
+                            HeaderValue::Token(token) => found.record(Ok(Cow::Borrowed(token)), "a header"),
+                            HeaderValue::Malformed(why) => found.record(Err(why), "a header"),
                         }
                     }
                 }
                 Place::Cookie { name } => match request.cookies {
                     Some(cookies) => {
                         for (_, v) in cookies.iter().filter(|(n, _)| n == name) {
-                            found.record(Cow::Borrowed(v), "a cookie");
+                            found.record(Ok(Cow::Borrowed(v)), "a cookie");
                         }
                     }
                     None => {
                         for header in request.header_values("cookie") {
                             for (_, v) in cookie_pairs(header).filter(|(n, _)| n == name) {
-                                found.record(Cow::Borrowed(v), "a cookie");
+                                found.record(Ok(Cow::Borrowed(v)), "a cookie");
                             }
                         }
                     }
@@ -112,7 +119,7 @@ impl TokenSources {
                 Place::Query { name } => match request.query {
                     Some(params) => {
                         for (_, v) in params.iter().filter(|(n, _)| n == name) {
-                            found.record(Cow::Borrowed(v), "the query");
+                            found.record(Ok(Cow::Borrowed(v)), "the query");
                         }
                     }
                     None => {
@@ -122,7 +129,7 @@ impl TokenSources {
                             let (n, v) = pair.split_once('=').unwrap_or((pair, ""));
                             if percent_decode(n).as_deref() == Some(name.as_str()) {
                                 let value = percent_decode(v).unwrap_or(Cow::Borrowed(""));
-                                found.record(value, "the query");
+                                found.record(Ok(value), "the query");
                             }
                         }
                     }
@@ -133,17 +140,18 @@ impl TokenSources {
     }
 }
 
-/// Credentials seen so far while looking through the places.
+/// Credentials seen so far while looking through the places: a token, or
+/// why what claims to be one is malformed.
 #[derive(Default)]
 struct Found<'a, 's> {
     /// The place being looked at.
     source: Option<&'s CredentialSource>,
-    first: Option<(Cow<'a, str>, &'static str, Option<&'s CredentialSource>)>,
+    first: Option<(Result<Cow<'a, str>, String>, &'static str, Option<&'s CredentialSource>)>,
     second_place: Option<&'static str>,
 }
 
 impl<'a> Found<'a, '_> {
-    fn record(&mut self, token: Cow<'a, str>, place: &'static str) {
+    fn record(&mut self, token: Result<Cow<'a, str>, String>, place: &'static str) {
         if self.first.is_none() {
             self.first = Some((token, place, self.source));
         } else if self.second_place.is_none() {
@@ -154,13 +162,70 @@ impl<'a> Found<'a, '_> {
     fn into_credential(self) -> Credential<'a> {
         match (self.first, self.second_place) {
             (None, _) => Credential::Missing,
-            (Some((token, _, Some(source))), None) => Credential::Present(token, source.clone()),
+            (Some((Ok(token), _, Some(source))), None) => Credential::Present(token, source.clone()),
+            (Some((Err(why), _, Some(source))), None) => Credential::Malformed(why, source.clone()),
             // Unreachable: `find` sets the source before looking.
             (Some((_, _, None)), None) => Credential::Missing,
             (Some((_, first, _)), Some(second)) => {
                 Credential::Multiple(format!("credentials found in {first} and in {second}"))
             }
         }
+    }
+}
+
+/// What one header value holds for a header token source.
+enum HeaderValue<'v> {
+    /// Not ours: another scheme (`Basic ...`), or nothing.
+    Other,
+    /// The credential after the prefix.
+    Token(&'v str),
+    /// It starts with the prefix's scheme but is no well-formed credential.
+    Malformed(String),
+}
+
+/// Reads one header value against the configured prefix (`Bearer `). RFC
+/// 6750 §2.1: `Bearer 1*SP b64token`; spaces around the token are
+/// tolerated, anything else that starts with the scheme name (a tab or no
+/// separator, an empty token, characters a token cannot have, such as the
+/// `,` of `Bearer a, Bearer b`) is malformed. With an empty prefix the
+/// whole value is the credential.
+fn header_credential<'v>(value: &'v str, prefix: &str) -> HeaderValue<'v> {
+    if let Some(rest) = strip_prefix_ignore_case(value, prefix) {
+        let token = rest.trim_matches(' ');
+        if prefix.is_empty() {
+            return HeaderValue::Token(value.trim());
+        }
+        if token.is_empty() {
+            return HeaderValue::Malformed(format!("the `{}` credential is empty", prefix.trim_end()));
+        }
+        if let Some(bad) = token.chars().find(|c| !is_b64token_char(*c)) {
+            return HeaderValue::Malformed(format!(
+                "the `{}` credential holds {}, which a bearer token cannot have (RFC 6750 §2.1); one header carries one token",
+                prefix.trim_end(),
+                describe_char(bad)
+            ));
+        }
+        return HeaderValue::Token(token);
+    }
+    let scheme = prefix.trim_end();
+    if !scheme.is_empty() && strip_prefix_ignore_case(value, scheme).is_some() {
+        return HeaderValue::Malformed(format!(
+            "the header starts with `{scheme}` but not with `{prefix}` and a token: the scheme and the token are separated by one space (RFC 6750 §2.1)"
+        ));
+    }
+    HeaderValue::Other
+}
+
+/// RFC 6750's `b64token` characters, plus `=` (its padding).
+fn is_b64token_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_' | '~' | '+' | '/' | '=')
+}
+
+fn describe_char(c: char) -> String {
+    if c.is_ascii_graphic() {
+        format!("`{c}`")
+    } else {
+        format!("U+{:04X}", u32::from(c))
     }
 }
 
