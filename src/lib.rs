@@ -34,6 +34,7 @@ pub mod log;
 pub mod request;
 pub mod rules;
 pub mod token;
+mod unique_json;
 pub mod verify;
 
 pub use config::{ConfigError, ConfigErrorKind};

@@ -271,3 +271,54 @@ fn a_malformed_bearer_header_is_a_malformed_credential_never_an_absent_one() {
         assert_decision(&e.authorize_at(&Request { headers: &headers, ..Default::default() }, NOW).unwrap(), 200, "allowed");
     }
 }
+
+/// Finding 9: JSON configs kept the last of duplicate keys, so a second
+/// `mode` or `audiences` silently replaced the first.
+#[test]
+fn json_configs_refuse_duplicate_keys_with_their_path() {
+    let cases = [
+        (r#"{"authentication":{"mode":"strict","providers":[],"mode":"permissive"}}"#, "authentication.mode"),
+        (
+            r#"{"authentication":{"providers":[{"issuer":"https://i","audiences":["api"],"audiences":["*"],"jwks":{"inline":"{\"keys\":[]}"}}]}}"#,
+            "authentication.providers[0].audiences",
+        ),
+        (r#"{"limits":{},"limits":{}}"#, "limits"),
+    ];
+    for (text, path) in cases {
+        let err = Engine::new(text).expect_err(text);
+        assert_eq!(err.path.as_deref(), Some(path), "{err}");
+        assert_eq!(err.message, format!("invalid JSON: duplicate key `{}` at `{path}` (each key may appear once)", path.rsplit('.').next().unwrap()));
+        assert!(err.line.is_some() && err.column.is_some(), "{err:?}");
+    }
+    // The same key in different objects is fine.
+    Engine::new(r#"{"authentication":{"mode":"strict","providers":[]},"limits":{"maxRules":3}}"#).unwrap();
+}
+
+/// Signs `claims` as given, byte for byte (duplicates and all).
+fn sign_raw_claims(claims: &str) -> String {
+    let header = json!({"alg": "RS256", "kid": "rsa-1", "typ": "JWT"}).to_string();
+    RSA.sign_raw(header.as_bytes(), claims.as_bytes()).unwrap()
+}
+
+/// Finding 10: duplicate member names inside claim values were accepted
+/// (last one wins), while a host parser keeping the first would read
+/// another value from `claimcheck_decision_claims_json`.
+#[test]
+fn claims_with_duplicate_names_at_any_depth_are_malformed() {
+    let e = engine(&rsa_config());
+    let payload = claims().to_string();
+    for (inner, name) in [
+        (r#"{"roles":["user"],"roles":["admin"]}"#, "roles"),
+        (r#"{"a":{"b":1,"c":{"d":1,"\u0064":2}}}"#, "d"),
+        (r#"[{"x":1},{"x":1,"x":2}]"#, "x"),
+    ] {
+        let text = format!("{},\"realm_access\":{inner}}}", payload.trim_end_matches('}'));
+        let token = sign_raw_claims(&text);
+        let d = bearer(&e, &token);
+        assert_decision(&d, 401, "malformed_token");
+        assert!(d.detail.as_deref().unwrap().contains(&format!("member `{name}` appears twice")), "{d:#?}");
+    }
+    // The same name in sibling objects is fine.
+    let text = format!("{},\"realm_access\":[{{\"x\":1}},{{\"x\":2}}]}}", payload.trim_end_matches('}'));
+    assert_decision(&bearer(&e, &sign_raw_claims(&text)), 200, "allowed");
+}

@@ -38,10 +38,12 @@ pub fn parse_tree(text: &str) -> Result<Value, ConfigError> {
         message,
     };
     if text.trim_start().starts_with('{') {
-        return serde_json::from_str(text).map_err(|e| {
+        return crate::unique_json::from_slice(text.as_bytes()).map_err(|(e, duplicate)| {
             let msg = e.to_string();
             let msg = msg.split(" at line ").next().unwrap_or(&msg).to_owned();
-            syntax(format!("invalid JSON: {msg}"), Some(e.line()), Some(e.column()))
+            let mut err = syntax(format!("invalid JSON: {msg}"), Some(e.line()), Some(e.column()));
+            err.path = duplicate;
+            err
         });
     }
     if text.trim().is_empty() {
@@ -425,3 +427,4 @@ fn check_fetch_url(url: &str, allow_http: bool, path: &str) -> Result<(), Config
     }
     Ok(())
 }
+

@@ -73,8 +73,8 @@ impl KeySet {
                 bytes.len()
             )));
         }
-        let doc: Value = serde_json::from_slice(bytes)
-            .map_err(|e| KeySetError(format!("the key set is not valid JSON: {e}")))?;
+        let doc: Value = crate::unique_json::from_slice(bytes)
+            .map_err(|(e, _)| KeySetError(format!("the key set is not valid JSON: {e}")))?;
         KeySet::from_value(&doc, max_keys)
     }
 

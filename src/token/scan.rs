@@ -257,9 +257,36 @@ impl Scanner<'_> {
         Ok((name, escaped))
     }
 
+    /// A nested object's member name, refused when the object already has
+    /// a member of that name (RFC 8259 leaves duplicates to the reader; a
+    /// host parser that keeps the first would read another value than the
+    /// rules, which keep the last). Names with escapes compare unescaped.
+    fn nested_member_name(&mut self, names: &mut [std::collections::HashSet<String>]) -> Result<(), String> {
+        let at = self.pos;
+        let (span, escaped) = self.member_name()?;
+        let raw = std::str::from_utf8(self.text.get(span.clone()).unwrap_or_default()).unwrap_or("");
+        let name = if escaped {
+            let quoted = std::str::from_utf8(self.text.get(span.start.saturating_sub(1)..span.end + 1).unwrap_or_default())
+                .unwrap_or("\"\"");
+            serde_json::from_str::<String>(quoted).map_err(|e| e.to_string())?
+        } else {
+            raw.to_owned()
+        };
+        if let Some(set) = names.last_mut() {
+            if set.contains(&name) {
+                let shown: String = name.chars().take(40).collect();
+                return Err(format!("member `{shown}` appears twice in the object at byte {at}"));
+            }
+            set.insert(name);
+        }
+        Ok(())
+    }
+
     /// One value starting at `pos`, nested at most `room` levels deep.
     fn value(&mut self, room: usize) -> Result<(), String> {
         let mut open = Containers::default();
+        // The member names of each open object, innermost last.
+        let mut names: Vec<std::collections::HashSet<String>> = Vec::new();
         loop {
             // A value is expected at `pos`.
             match self.peek() {
@@ -279,7 +306,8 @@ impl Scanner<'_> {
                     } else {
                         open.push(object);
                         if object {
-                            self.member_name()?;
+                            names.push(std::collections::HashSet::new());
+                            self.nested_member_name(&mut names)?;
                         }
                         continue;
                     }
@@ -301,11 +329,16 @@ impl Scanner<'_> {
                         self.pos += 1;
                         self.skip_whitespace();
                         if object {
-                            self.member_name()?;
+                            self.nested_member_name(&mut names)?;
                         }
                         break;
                     }
-                    (Some(b'}'), true) | (Some(b']'), false) => {
+                    (Some(b'}'), true) => {
+                        self.pos += 1;
+                        open.pop();
+                        names.pop();
+                    }
+                    (Some(b']'), false) => {
                         self.pos += 1;
                         open.pop();
                     }

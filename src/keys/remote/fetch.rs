@@ -114,7 +114,7 @@ impl Fetcher {
                     self.max_body
                 ));
             }
-            let doc = serde_json::from_slice(&bytes).map_err(|e| {
+            let doc = crate::unique_json::from_slice(&bytes).map_err(|(e, _)| {
                 format!("GET {current}: the body is not JSON (content-type `{content_type}`): {e}")
             })?;
             return Ok(Fetched { doc, max_age });
