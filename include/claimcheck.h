@@ -639,6 +639,31 @@ claimcheck_result claimcheck_decision_claim(const struct claimcheck_decision *de
                                             struct claimcheck_str *json_out);
 
 /**
+ * The number of scopes the verified token grants: the list rules see as
+ * `auth.scopes` (an `scp` array of strings, an `scp` string or, without
+ * `scp`, a `scope` string, split on spaces); 0 without a valid token, when
+ * the token grants none, or for NULL. Read them with
+ * `claimcheck_decision_scopes_get`.
+ *
+ * # Safety
+ * `decision` is NULL or a live decision.
+ */
+size_t claimcheck_decision_scopes_count(const struct claimcheck_decision *decision);
+
+/**
+ * Writes a view of scope number `index` (0-based, in the token's order) to
+ * `*scope_out`; the view lives as long as the decision.
+ * `CLAIMCHECK_RESULT_NOT_FOUND` when `index` is not below
+ * `claimcheck_decision_scopes_count` (nothing written).
+ *
+ * # Safety
+ * `decision` is NULL or a live decision; `scope_out` is NULL or valid for writes.
+ */
+claimcheck_result claimcheck_decision_scopes_get(const struct claimcheck_decision *decision,
+                                                 size_t index,
+                                                 struct claimcheck_str *scope_out);
+
+/**
  * The 0-based index in `authorization.rules` of the rule that decided, or
  * -1 when no single rule decided (no rules, or a token check decided).
  *
@@ -968,7 +993,10 @@ claimcheck_result claimcheck_engine_authorize(const struct claimcheck_engine *en
  * Like `claimcheck_engine_authorize`, as if the time were `now` (seconds
  * since the Unix epoch, fractions allowed): every time check and the rules'
  * `now` use it. For tests and for replaying recorded requests; a gateway
- * uses `claimcheck_engine_authorize`.
+ * uses `claimcheck_engine_authorize`. A `now` that is NaN, infinite or
+ * negative is refused with `CLAIMCHECK_RESULT_INVALID_ARGUMENT` and nothing
+ * is written (every time comparison is false against NaN, so such a clock
+ * must never reach the checks).
  *
  * # Safety
  * As `claimcheck_engine_authorize`.

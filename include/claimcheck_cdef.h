@@ -197,6 +197,12 @@ claimcheck_result claimcheck_decision_claim(const struct claimcheck_decision *de
                                             size_t name_len,
                                             struct claimcheck_str *json_out);
 
+size_t claimcheck_decision_scopes_count(const struct claimcheck_decision *decision);
+
+claimcheck_result claimcheck_decision_scopes_get(const struct claimcheck_decision *decision,
+                                                 size_t index,
+                                                 struct claimcheck_str *scope_out);
+
 int64_t claimcheck_decision_rule(const struct claimcheck_decision *decision);
 
 bool claimcheck_decision_rule_errored(const struct claimcheck_decision *decision);

@@ -250,6 +250,51 @@ pub unsafe extern "C" fn claimcheck_decision_claim(
     })
 }
 
+/// The number of scopes the verified token grants: the list rules see as
+/// `auth.scopes` (an `scp` array of strings, an `scp` string or, without
+/// `scp`, a `scope` string, split on spaces); 0 without a valid token, when
+/// the token grants none, or for NULL. Read them with
+/// `claimcheck_decision_scopes_get`.
+///
+/// # Safety
+/// `decision` is NULL or a live decision.
+#[no_mangle]
+pub unsafe extern "C" fn claimcheck_decision_scopes_count(decision: *const claimcheck_decision) -> usize {
+    // SAFETY: forwarded contract.
+    unsafe { read(decision, 0, |d| d.identity.as_ref().map_or(0, |i| i.scopes.len())) }
+}
+
+/// Writes a view of scope number `index` (0-based, in the token's order) to
+/// `*scope_out`; the view lives as long as the decision.
+/// `CLAIMCHECK_RESULT_NOT_FOUND` when `index` is not below
+/// `claimcheck_decision_scopes_count` (nothing written).
+///
+/// # Safety
+/// `decision` is NULL or a live decision; `scope_out` is NULL or valid for writes.
+#[no_mangle]
+pub unsafe extern "C" fn claimcheck_decision_scopes_get(
+    decision: *const claimcheck_decision,
+    index: usize,
+    scope_out: *mut claimcheck_str,
+) -> claimcheck_result {
+    panic::result(|| {
+        // SAFETY: NULL or a live decision, by the contract above.
+        let d = match unsafe { try_ref(decision) } {
+            Ok(d) => d,
+            Err(code) => return code,
+        };
+        if scope_out.is_null() {
+            return CLAIMCHECK_RESULT_NULL_ARGUMENT;
+        }
+        let Some(scope) = d.decision.identity.as_ref().and_then(|i| i.scopes.get(index)) else {
+            return CLAIMCHECK_RESULT_NOT_FOUND;
+        };
+        // SAFETY: non-NULL and valid for writes, by the contract above.
+        unsafe { *scope_out = claimcheck_str::view(scope) };
+        CLAIMCHECK_RESULT_OK
+    })
+}
+
 /// The 0-based index in `authorization.rules` of the rule that decided, or
 /// -1 when no single rule decided (no rules, or a token check decided).
 ///

@@ -191,6 +191,16 @@ static void test_decision_accessors(void) {
     CHECK(!claimcheck_decision_rule_errored(d));
     CHECK(claimcheck_decision_credential_kind(d) == CLAIMCHECK_CREDENTIAL_HEADER);
     CHECK(str_is(claimcheck_decision_credential_name(d), "authorization"));
+    /* The scopes rules see as auth.scopes: the fixture token's scp array, in order. */
+    {
+        claimcheck_str scope;
+        CHECK(claimcheck_decision_scopes_count(d) == 2);
+        CHECK(claimcheck_decision_scopes_get(d, 0, &scope) == CLAIMCHECK_RESULT_OK && str_is(scope, "mcp:read"));
+        CHECK(claimcheck_decision_scopes_get(d, 1, &scope) == CLAIMCHECK_RESULT_OK && str_is(scope, "openid"));
+        scope.ptr = NULL;
+        CHECK(claimcheck_decision_scopes_get(d, 2, &scope) == CLAIMCHECK_RESULT_NOT_FOUND && scope.ptr == NULL);
+        CHECK(claimcheck_decision_scopes_get(d, 0, NULL) == CLAIMCHECK_RESULT_NULL_ARGUMENT);
+    }
     claimcheck_decision_free(d);
 
     /* A denial: no identity, a challenge, a detail. */
@@ -203,6 +213,8 @@ static void test_decision_accessors(void) {
     CHECK(claimcheck_decision_subject(d).ptr == NULL && claimcheck_decision_provider(d).ptr == NULL);
     CHECK(claimcheck_decision_issuer(d).ptr == NULL && claimcheck_decision_claims_json(d).ptr == NULL);
     CHECK(claimcheck_decision_claim(d, "sub", 3, &json) == CLAIMCHECK_RESULT_NOT_FOUND);
+    CHECK(claimcheck_decision_scopes_count(d) == 0);
+    CHECK(claimcheck_decision_scopes_get(d, 0, &json) == CLAIMCHECK_RESULT_NOT_FOUND);
     /* The credential's place is reported for a denied token too. */
     CHECK(claimcheck_decision_credential_kind(d) == CLAIMCHECK_CREDENTIAL_HEADER);
     claimcheck_decision_free(d);
@@ -218,6 +230,8 @@ static void test_decision_accessors(void) {
     CHECK(claimcheck_decision_rule(NULL) == -1 && !claimcheck_decision_rule_errored(NULL));
     CHECK(claimcheck_decision_credential_kind(NULL) == CLAIMCHECK_CREDENTIAL_NONE);
     CHECK(claimcheck_decision_credential_name(NULL).ptr == NULL);
+    CHECK(claimcheck_decision_scopes_count(NULL) == 0);
+    CHECK(claimcheck_decision_scopes_get(NULL, 0, &json) == CLAIMCHECK_RESULT_NULL_ARGUMENT);
     claimcheck_engine_free(e);
 }
 
