@@ -322,3 +322,57 @@ fn claims_with_duplicate_names_at_any_depth_are_malformed() {
     let text = format!("{},\"realm_access\":[{{\"x\":1}},{{\"x\":2}}]}}", payload.trim_end_matches('}'));
     assert_decision(&bearer(&e, &sign_raw_claims(&text)), 200, "allowed");
 }
+
+/// Finding 3: `lists.range(40000).distinct()` cost ~6.4 s per request and
+/// a chain of `.replace("a","aaaaaaaaaa")` asked for 10^10 bytes, which
+/// aborted the host. Each costly call is checked before it runs: over
+/// `limits.maxRuleValueSize` or `limits.maxRuleCost` the rule errors and
+/// fails closed; within them the functions behave as before.
+#[test]
+fn rule_cost_and_the_size_of_values_rules_build_are_bounded() {
+    let chain = format!("'a'{}.size() > 0", ".replace('a', 'aaaaaaaaaa')".repeat(10));
+    // Growth through the arguments (evaluated once, then checked): each
+    // level multiplies the size by 11.
+    let nested = format!("{}'abcdefghijabcdefghij'{}.size() > 0", "'abcdefghij'.replace('', ".repeat(4), ")".repeat(4));
+    let cases = [
+        ("lists.range(40000).distinct().size() > 0", "distinct", "more than `limits.maxRuleCost`"),
+        ("lists.range(70000).size() > 0", "lists.range", "more than `limits.maxRuleValueSize` (65536)"),
+        (chain.as_str(), "replace", "more than `limits.maxRuleValueSize` (65536)"),
+        (nested.as_str(), "replace", "more than `limits.maxRuleValueSize`"),
+        ("lists.range(9000).map(x, 'yyyyyyyy').join('zzzz').size() > 0", "join", "more than `limits.maxRuleValueSize`"),
+        ("lists.range(3000).map(x, lists.range(3000)).size() > 0", "lists.range", "more than `limits.maxRuleCost`"),
+    ];
+    for (rule, function, why) in cases {
+        for kind in ["deny", "require"] {
+            let cfg = config(&DevKey::jwks(&[&RSA]), "", &format!("authorization:\n  rules:\n    - {kind}: \"{rule}\"\n"));
+            let e = engine(&cfg);
+            let d = bearer(&e, &sign(&RSA, &claims()));
+            let reason = if kind == "deny" { "denied_by_rule" } else { "required_rule_failed" };
+            assert_decision(&d, 403, reason);
+            assert!(d.rule_errored, "{rule}");
+            let detail = d.detail.unwrap_or_default();
+            assert!(detail.contains(function) && detail.contains(why), "{rule}: {detail}");
+        }
+    }
+    // Within the limits, the guarded functions give the same answers.
+    for rule in [
+        "'a-b-c'.replace('-', '+') == 'a+b+c' && 'aaa'.replace('a', 'b', 2) == 'bba'",
+        "auth.claims.sub.replace('@', ' at ') == 'alice at example.com'",
+        "'a,b'.split(',') == ['a', 'b'] && ['x', 'y'].join('-') == 'x-y' && ['x'].join() == 'x'",
+        "[3, 1, 2].sort() == [1, 2, 3] && [1, 1, 2].distinct() == [1, 2] && [[1], [2]].flatten() == [1, 2]",
+        "lists.range(3) == [0, 1, 2] && 'abcabc'.indexOf('c') == 2 && 'abcabc'.lastIndexOf('c') == 5",
+        "strings.quote('a') == '\"a\"' && base64.encode(b'hi') == 'aGk=' && '%s-%d'.format(['x', 1]) == 'x-1'",
+        "auth.claims.groups.map(g, g.replace('-', '_')).join(',') == 'Everyone,AI_Users'",
+    ] {
+        let cfg = config(&DevKey::jwks(&[&RSA]), "", &format!("authorization:\n  rules:\n    - require: {}\n", serde_json::to_string(rule).unwrap()));
+        let d = bearer(&engine(&cfg), &sign(&RSA, &claims()));
+        assert_decision(&d, 200, "allowed");
+    }
+    // The budgets are configurable.
+    let cfg = config(
+        &DevKey::jwks(&[&RSA]),
+        "",
+        "limits:\n  maxRuleValueSize: 100000\n  maxRuleCost: 100000000\nauthorization:\n  rules:\n    - require: \"lists.range(40000).size() == 40000\"\n",
+    );
+    assert_decision(&bearer(&engine(&cfg), &sign(&RSA, &claims())), 200, "allowed");
+}

@@ -239,7 +239,7 @@ pub(crate) fn compile_rules(
         out.push(CompiledRule { kind: spec.kind, expr, scopes });
     }
     needs.claim_slots = needs.claim_paths.iter().take(MAX_CLAIM_SLOTS).cloned().collect();
-    let root = build_root(env, Arc::new(regexes), limits.max_comprehension_size)
+    let root = build_root(env, Arc::new(regexes), limits.max_comprehension_size, limits.max_rule_value_size)
         .map_err(|m| RuleError { index: 0, column: None, message: m })?;
     Ok(Compiled { rules: out, needs, root })
 }
@@ -647,6 +647,7 @@ fn rewrite(
             for a in &mut call.args {
                 rewrite(a, next_id, regexes, ids)?;
             }
+            super::cost::wrap_costly_calls(e, next_id);
         }
         Expr::Select(s) => rewrite(&mut s.operand, next_id, regexes, ids)?,
         Expr::List(l) => {

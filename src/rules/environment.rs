@@ -54,9 +54,20 @@ thread_local! {
     static BUDGET: Cell<usize> = const { Cell::new(usize::MAX) };
 }
 
-/// Sets the comprehension budget for the next evaluation on this thread.
-pub(crate) fn reset_budget(max_comprehension_size: usize) {
-    BUDGET.with(|b| b.set(max_comprehension_size.saturating_mul(BUDGET_FACTOR)));
+/// The limits one evaluation runs under.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct EvalBudget {
+    /// `limits.maxComprehensionSize`.
+    pub comprehension: usize,
+    /// `limits.maxRuleCost`.
+    pub cost: usize,
+}
+
+/// Sets the comprehension and cost budgets for the next evaluation on this
+/// thread.
+pub(crate) fn reset_budget(budget: EvalBudget) {
+    BUDGET.with(|b| b.set(budget.comprehension.saturating_mul(BUDGET_FACTOR)));
+    super::cost::reset_cost(budget.cost);
 }
 
 /// A root-context function, as the cel crate stores them.
@@ -85,6 +96,7 @@ pub(crate) fn build_root(
     env: Arc<Env>,
     regexes: Arc<Vec<Regex>>,
     max_comprehension_size: usize,
+    max_rule_value_size: usize,
 ) -> Result<Context<'static, 'static>, String> {
     let mut root = Context::with_env(env);
     let internal = |e: cel::DeclarationError| format!("internal error building the cel context: {e}");
@@ -97,6 +109,12 @@ pub(crate) fn build_root(
                 return Err(ExecutionError::function_error(
                     "comprehension",
                     format!("iterates over {size} elements, more than the limit of {max_comprehension_size}"),
+                ));
+            }
+            if !super::cost::spend(size) {
+                return Err(ExecutionError::function_error(
+                    "comprehension",
+                    "the evaluation would cost more than `limits.maxRuleCost`",
                 ));
             }
             let left = BUDGET.with(|b| {
@@ -114,6 +132,20 @@ pub(crate) fn build_root(
         Ok(arg)
     });
     root.add_function(RANGE_GUARD, guard).map_err(internal)?;
+
+    let cost_pass: CtxFn = Box::new(move |ftx| {
+        let args = std::mem::take(&mut ftx.args);
+        super::cost::check(&args, max_rule_value_size)?;
+        args.into_iter().nth(1).ok_or_else(|| ExecutionError::invalid_argument_count(2, 1))
+    });
+    root.add_function(super::cost::COST_PASS, cost_pass).map_err(internal)?;
+    let cost_list: CtxFn = Box::new(move |ftx| {
+        let args = std::mem::take(&mut ftx.args);
+        super::cost::check(&args, max_rule_value_size)?;
+        let values: Vec<Box<dyn cel::common::value::Val + '_>> = args.into_iter().skip(1).map(CowVal::into_owned).collect();
+        Ok(CowVal::owned(cel::common::types::CelList::from(values)))
+    });
+    root.add_function(super::cost::COST_LIST, cost_list).map_err(internal)?;
 
     let bind_guard: CtxFn = Box::new(|ftx| {
         let arg = take_first(ftx)?;

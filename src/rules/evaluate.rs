@@ -2,7 +2,7 @@
 
 use super::activation::Activation;
 use super::compile::{CompiledRule, Want};
-use super::environment::reset_budget;
+use super::environment::{reset_budget, EvalBudget};
 use super::{Refusal, RuleInput, RuleKind, RuleOutcome, RuleSet};
 use cel::common::types::CelBool;
 use cel::common::value::CowVal;
@@ -12,9 +12,9 @@ use cel::{Context, ExecutionError, Value};
 pub(crate) fn eval_bool(
     rule: &CompiledRule,
     ctx: &Context<'_, '_>,
-    max_comprehension_size: usize,
+    budget: EvalBudget,
 ) -> Result<bool, String> {
-    reset_budget(max_comprehension_size);
+    reset_budget(budget);
     match Value::resolve_val(&rule.expr, ctx) {
         Ok(v) => match v.downcast_ref::<CelBool>() {
             Some(b) => Ok(*b.inner()),
@@ -38,9 +38,9 @@ pub(crate) fn error_message(e: &ExecutionError) -> String {
 pub(crate) fn eval_value<'b, 'v>(
     rule: &'b CompiledRule,
     ctx: &'b Context<'_, 'v>,
-    max_comprehension_size: usize,
+    budget: EvalBudget,
 ) -> Result<CowVal<'b, 'v>, String> {
-    reset_budget(max_comprehension_size);
+    reset_budget(budget);
     Value::resolve_val(&rule.expr, ctx).map_err(|e| error_message(&e))
 }
 
@@ -48,7 +48,7 @@ pub(crate) fn evaluate(set: &RuleSet, input: &RuleInput<'_, '_>) -> RuleOutcome 
     let activation = Activation::new(input, &set.needs);
     let mut ctx = set.root.new_inner_scope();
     ctx.set_variable_resolver(&activation);
-    let max = set.max_comprehension_size;
+    let max = EvalBudget { comprehension: set.max_comprehension_size, cost: set.max_rule_cost };
     // Past the header bound, rules that read `request.headers` fail closed
     // with a clear error rather than grouping an unbounded list.
     let too_many_headers = (set.needs.headers != Want::Nothing && input.request.headers.len() > set.max_headers)

@@ -2,6 +2,7 @@
 //! point for the CEL conformance runner. Both go through the same compiler
 //! (limits, checks, rewrites) as rule sets.
 
+use super::environment::EvalBudget;
 use super::activation::json_to_val;
 use super::compile::{compile_rules, on_compile_thread, Compiled, HARD_MAX_DEPTH};
 use super::evaluate::eval_value;
@@ -43,7 +44,7 @@ pub fn eval_expression(
         ctx.add_variable_as_val(k.clone(), json_to_val(v, 0));
     }
     let rule = compiled.rules.first().ok_or("internal error: no rule compiled")?;
-    let v = eval_value(rule, &ctx, limits.max_comprehension_size)?;
+    let v = eval_value(rule, &ctx, EvalBudget { comprehension: limits.max_comprehension_size, cost: limits.max_rule_cost })?;
     val_to_json(v.as_ref())
 }
 
@@ -152,7 +153,7 @@ pub mod conformance {
             ctx.add_variable_as_val(k, v);
         }
         let rule = compiled.rules.first().ok_or("internal error: no rule compiled")?;
-        let v = eval_value(rule, &ctx, limits.max_comprehension_size)?;
+        let v = eval_value(rule, &ctx, EvalBudget { comprehension: limits.max_comprehension_size, cost: limits.max_rule_cost })?;
         Value::try_from(v.as_ref()).map_err(|e| format!("cannot convert the result: {e}"))
     }
 }

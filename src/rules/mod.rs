@@ -14,6 +14,7 @@
 mod activation;
 mod bind;
 mod compile;
+mod cost;
 mod environment;
 mod evaluate;
 mod expression;
@@ -157,6 +158,7 @@ pub struct RuleSet {
     root: cel::Context<'static, 'static>,
     max_comprehension_size: usize,
     max_headers: usize,
+    max_rule_cost: usize,
 }
 
 impl std::fmt::Debug for RuleSet {
@@ -199,6 +201,7 @@ impl RuleSet {
             root: compiled.root,
             max_comprehension_size: limits.max_comprehension_size,
             max_headers: limits.max_headers,
+            max_rule_cost: limits.max_rule_cost,
         })
     }
 

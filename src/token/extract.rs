@@ -140,18 +140,21 @@ impl TokenSources {
     }
 }
 
-/// Credentials seen so far while looking through the places: a token, or
-/// why what claims to be one is malformed.
+/// A credential as found: the token, or why what claims to be one is
+/// malformed.
+type Seen<'a> = Result<Cow<'a, str>, String>;
+
+/// Credentials seen so far while looking through the places.
 #[derive(Default)]
 struct Found<'a, 's> {
     /// The place being looked at.
     source: Option<&'s CredentialSource>,
-    first: Option<(Result<Cow<'a, str>, String>, &'static str, Option<&'s CredentialSource>)>,
+    first: Option<(Seen<'a>, &'static str, Option<&'s CredentialSource>)>,
     second_place: Option<&'static str>,
 }
 
 impl<'a> Found<'a, '_> {
-    fn record(&mut self, token: Result<Cow<'a, str>, String>, place: &'static str) {
+    fn record(&mut self, token: Seen<'a>, place: &'static str) {
         if self.first.is_none() {
             self.first = Some((token, place, self.source));
         } else if self.second_place.is_none() {
