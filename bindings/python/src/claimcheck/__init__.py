@@ -12,14 +12,17 @@ Middlewares: `claimcheck.asgi.ClaimcheckMiddleware`, `claimcheck.wsgi.Claimcheck
 from ._lib import ABI_VERSION, LIBRARY_PATH, MODE, lib as _raw_lib
 from .decision import Credential, Decision, Identity, LogLevel, Reason, identity_of
 from .engine import Engine
-from .errors import ClaimcheckError, ConfigError, EngineClosedError, LibraryError, Result
+from .errors import (ClaimcheckError, ClosedError, ConfigError, DecisionClosedError, EngineClosedError, LibraryError,
+                     Result)
 
 __all__ = [
     "ABI_VERSION",
     "ClaimcheckError",
+    "ClosedError",
     "ConfigError",
     "Credential",
     "Decision",
+    "DecisionClosedError",
     "Engine",
     "EngineClosedError",
     "Identity",

@@ -7,11 +7,11 @@ import json
 import logging
 import os
 import sys
-import threading
 from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Tuple, Union
 
 from . import _request
 from ._lib import NULL, ffi, lib, to_str
+from ._managed import Handle
 from .decision import Decision, LogLevel
 from .errors import ClaimcheckError, ConfigError, EngineClosedError
 
@@ -20,6 +20,41 @@ Logger = Union[Callable[[LogLevel, str], None], logging.Logger]
 
 _ATTRIBUTE_STRING = lib.CLAIMCHECK_ATTRIBUTE_STRING
 _ATTRIBUTE_JSON = lib.CLAIMCHECK_ATTRIBUTE_JSON
+_engine_authorize = lib.claimcheck_engine_authorize
+_engine_authorize_at = lib.claimcheck_engine_authorize_at
+
+
+class _Error(Handle):
+    """An owned `claimcheck_error *` (the details of a failed load), freed on leaving `with`."""
+
+    __slots__ = ()
+
+    def _delete(self, ptr: Any) -> None:
+        lib.claimcheck_error_free(ptr)
+
+
+class _Warnings(Handle):
+    """An owned `claimcheck_warnings *` snapshot, freed on leaving `with`."""
+
+    __slots__ = ()
+
+    def _delete(self, ptr: Any) -> None:
+        lib.claimcheck_warnings_free(ptr)
+
+    def texts(self) -> List[str]:
+        """Every warning of the snapshot, in order."""
+        return self._with_ptr(_warning_texts)
+
+
+def _warning_texts(snapshot: Any) -> List[str]:
+    view = ffi.new("claimcheck_str *")
+    result = []
+    for i in range(lib.claimcheck_warnings_count(snapshot)):
+        code = lib.claimcheck_warnings_get(snapshot, i, view)
+        if code != 0:
+            _raise_for(code)
+        result.append(ffi.unpack(view.ptr, view.len).decode("utf-8"))
+    return result
 
 
 def _raise_for(code: int, error_out: Any = None) -> None:
@@ -28,20 +63,24 @@ def _raise_for(code: int, error_out: Any = None) -> None:
     if err == NULL:
         name = to_str(lib.claimcheck_result_name(code)) or f"result {code}"
         raise ClaimcheckError(code, name.replace("_", " "))
-    try:
-        line, rule, column = (int(lib.claimcheck_error_line(err)), int(lib.claimcheck_error_rule(err)),
-                              int(lib.claimcheck_error_column(err)))
-        raise ConfigError(
-            int(lib.claimcheck_error_code(err)),
-            to_str(lib.claimcheck_error_message(err)) or "",
-            location=to_str(lib.claimcheck_error_location(err)),
-            path=to_str(lib.claimcheck_error_path(err)),
-            rule=rule if rule >= 0 else None,
-            line=line if line >= 0 else None,
-            column=column if column >= 0 else None,
-        )
-    finally:
-        lib.claimcheck_error_free(err)
+    with _Error(err) as handle:
+        exc = handle._with_ptr(_config_error)
+    raise exc
+
+
+def _config_error(err: Any) -> ConfigError:
+    """The `ConfigError` for a live `claimcheck_error *` (its strings copied out)."""
+    line, rule, column = (int(lib.claimcheck_error_line(err)), int(lib.claimcheck_error_rule(err)),
+                          int(lib.claimcheck_error_column(err)))
+    return ConfigError(
+        int(lib.claimcheck_error_code(err)),
+        to_str(lib.claimcheck_error_message(err)) or "",
+        location=to_str(lib.claimcheck_error_location(err)),
+        path=to_str(lib.claimcheck_error_path(err)),
+        rule=rule if rule >= 0 else None,
+        line=line if line >= 0 else None,
+        column=column if column >= 0 else None,
+    )
 
 
 def _path_bytes(path: "Union[str, os.PathLike[str]]") -> bytes:
@@ -103,23 +142,24 @@ def _items(pairs: Pairs) -> List[Tuple[str, str]]:
     return list(pairs)
 
 
-class Engine:
+class Engine(Handle):
     """An authorization engine built from one config (YAML or JSON).
 
     Thread-safe: any number of threads may call `authorize` at once, also
-    while another thread calls `reload`. `close()` (or leaving a `with`
-    block) frees the native engine; it must not race with calls still running
-    in other threads, and any later call raises `EngineClosedError`.
-    Decisions stay valid after the engine is closed.
+    while another thread calls `reload` or `close`. `close()` (or leaving a
+    `with` block) releases the native engine without waiting: calls already
+    running in other threads finish with their real decision, the engine is
+    freed when the last of them returns, and every call that starts after
+    `close()` raises `EngineClosedError`. Decisions stay valid after the
+    engine is closed.
     """
 
-    __slots__ = ("_ptr", "_logger", "_close_lock", "__weakref__")
+    __slots__ = ("_logger",)
 
     def __init__(self, config: Union[str, bytes]) -> None:
         """Loads `config` (YAML or JSON text); raises `ConfigError` when it does not load."""
-        self._ptr = NULL
+        Handle.__init__(self)
         self._logger: Optional[Callable[[LogLevel, str], None]] = None
-        self._close_lock = threading.Lock()
         raw = config.encode("utf-8") if isinstance(config, str) else bytes(config)
         out = ffi.new("claimcheck_engine **")
         err = ffi.new("claimcheck_error **")
@@ -132,9 +172,8 @@ class Engine:
     def from_file(cls, path: "Union[str, os.PathLike[str]]") -> "Engine":
         """Loads the config file at `path` (relative key files resolve against its folder)."""
         self = cls.__new__(cls)
-        self._ptr = NULL
+        Handle.__init__(self)
         self._logger = None
-        self._close_lock = threading.Lock()
         raw = _path_bytes(path)
         out = ffi.new("claimcheck_engine **")
         err = ffi.new("claimcheck_error **")
@@ -144,76 +183,40 @@ class Engine:
         self._ptr = out[0]
         return self
 
-    def _live(self) -> Any:
-        ptr = self._ptr
-        if ptr == NULL:
-            raise EngineClosedError()
-        return ptr
+    def _delete(self, ptr: Any) -> None:
+        lib.claimcheck_engine_free(ptr)
 
-    @property
-    def closed(self) -> bool:
-        """Whether `close()` was called."""
-        return self._ptr == NULL
-
-    def close(self) -> None:
-        """Frees the native engine. Idempotent; later calls raise `EngineClosedError`."""
-        with self._close_lock:
-            ptr, self._ptr = self._ptr, NULL
-        if ptr != NULL:
-            lib.claimcheck_engine_free(ptr)
-
-    def __enter__(self) -> "Engine":
-        self._live()
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        self.close()
-
-    def __del__(self) -> None:
-        try:
-            self.close()
-        except Exception:
-            pass
+    def _closed_error(self) -> Exception:
+        return EngineClosedError()
 
     def __repr__(self) -> str:
         return f"<claimcheck.Engine {'closed' if self.closed else 'open'}>"
 
     def reload(self, config: Union[str, bytes]) -> None:
         """Swaps in a new config atomically; on `ConfigError` the previous config keeps serving."""
-        ptr = self._live()
         raw = config.encode("utf-8") if isinstance(config, str) else bytes(config)
         err = ffi.new("claimcheck_error **")
-        code = lib.claimcheck_engine_reload(ptr, raw, len(raw), err)
+        code = self._with_ptr(lib.claimcheck_engine_reload, raw, len(raw), err)
         if code != 0:
             _raise_for(code, err)
 
     def reload_file(self, path: "Union[str, os.PathLike[str]]") -> None:
         """Like `reload`, reading the config file at `path`."""
-        ptr = self._live()
         raw = _path_bytes(path)
         err = ffi.new("claimcheck_error **")
-        code = lib.claimcheck_engine_reload_file(ptr, raw, len(raw), err)
+        code = self._with_ptr(lib.claimcheck_engine_reload_file, raw, len(raw), err)
         if code != 0:
             _raise_for(code, err)
 
     @property
     def warnings(self) -> List[str]:
         """The warnings of the last successful load (skipped keys, ignored fields, ...)."""
-        ptr = self._live()
         out = ffi.new("claimcheck_warnings **")
-        code = lib.claimcheck_engine_warnings(ptr, out)
+        code = self._with_ptr(lib.claimcheck_engine_warnings, out)
         if code != 0:
             _raise_for(code)
-        snapshot = out[0]
-        try:
-            view = ffi.new("claimcheck_str *")
-            result = []
-            for i in range(lib.claimcheck_warnings_count(snapshot)):
-                if lib.claimcheck_warnings_get(snapshot, i, view) == 0:
-                    result.append(ffi.unpack(view.ptr, view.len).decode("utf-8"))
-            return result
-        finally:
-            lib.claimcheck_warnings_free(snapshot)
+        with _Warnings(out[0]) as snapshot:
+            return snapshot.texts()
 
     def set_logger(self, logger: Optional[Logger]) -> None:
         """Sends the engine's warnings and errors to `logger(level, message)` (or a `logging.Logger`).
@@ -223,20 +226,23 @@ class Engine:
         exception it raises is reported through `sys.unraisablehook` and
         otherwise ignored. `None` removes the logger.
         """
-        ptr = self._live()
-        if logger is None:
-            code = lib.claimcheck_engine_set_logger(ptr, NULL, ffi.NULL, ffi.NULL)
-            self._logger = None
+        fn = _adapt_logger(logger) if logger is not None else None
+        if fn is None:
+            code = self._with_ptr(lib.claimcheck_engine_set_logger, NULL, NULL, NULL)
         else:
-            fn = _adapt_logger(logger)
             key = next(_logger_keys)
             _loggers[key] = fn
-            code = lib.claimcheck_engine_set_logger(ptr, ffi.cast("void *", key), _log_trampoline, _log_finalizer)
+            try:
+                code = self._with_ptr(lib.claimcheck_engine_set_logger, ffi.cast("void *", key), _log_trampoline,
+                                      _log_finalizer)
+            except BaseException:
+                _loggers.pop(key, None)
+                raise
             if code != 0:
                 _loggers.pop(key, None)
-            self._logger = fn
         if code != 0:
             _raise_for(code)
+        self._logger = fn
 
     def authorize(
         self,
@@ -271,7 +277,6 @@ class Engine:
 
         A denial is a normal return: look at `Decision.allowed`.
         """
-        ptr = self._live()
         hdr_items = _items(headers)
         if token is not None:
             hdr_items.append(("authorization", "Bearer " + token))
@@ -306,10 +311,10 @@ class Engine:
 
         out = ffi.new("claimcheck_decision **")
         if now is None:
-            code = lib.claimcheck_engine_authorize(ptr, req, out)
+            code = self._with_ptr(_engine_authorize, req, out)
         else:
-            code = lib.claimcheck_engine_authorize_at(ptr, req, float(now), out)
+            code = self._with_ptr(_engine_authorize_at, req, float(now), out)
+        del keep
         if code != 0:
             _raise_for(code)
-        del keep
         return Decision(out[0])

@@ -73,11 +73,25 @@ class ConfigError(ClaimcheckError):
     """
 
 
-class EngineClosedError(ClaimcheckError):
-    """The engine was used after `close()`."""
+class ClosedError(ClaimcheckError):
+    """An object (an `Engine` or a `Decision`) was used after `close()`; `code` is `Result.INVALID_HANDLE`."""
+
+    def __init__(self, what: str) -> None:
+        super().__init__(Result.INVALID_HANDLE, f"the {what} is closed")
+
+
+class EngineClosedError(ClosedError):
+    """The engine was used after `close()` (message: "the engine is closed")."""
 
     def __init__(self) -> None:
-        super().__init__(Result.INVALID_HANDLE, "the engine is closed")
+        super().__init__("engine")
+
+
+class DecisionClosedError(ClosedError):
+    """A decision was read after `close()` (message: "the decision is closed")."""
+
+    def __init__(self) -> None:
+        super().__init__("decision")
 
 
 class LibraryError(ImportError):
