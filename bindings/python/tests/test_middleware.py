@@ -269,3 +269,17 @@ def test_wsgi_strips_a_header_cookie_or_query_credential_alone(keys, sources_eng
         r = client.get(path, headers=headers)
         assert r.status_code == 200, (path, r.get_data(as_text=True))
         assert tuple(r.get_json()) == want, (path, headers)
+
+
+def test_wsgi_strips_a_query_credential_from_the_raw_uris_too(keys, sources_engine):
+    def seen(environ, start_response):
+        body = json.dumps([environ.get("QUERY_STRING"), environ.get("REQUEST_URI"), environ.get("RAW_URI")])
+        return WResponse(body, mimetype="application/json")(environ, start_response)
+
+    client = Client(wsgi.ClaimcheckMiddleware(seen, sources_engine, strip_credential=True))
+    token = live(keys)
+    r = client.get(f"/mcp?x=1&access_token={token}&y=2")
+    assert r.status_code == 200, r.get_data(as_text=True)
+    assert r.get_json() == ["x=1&y=2", "/mcp?x=1&y=2", "/mcp?x=1&y=2"]
+    r = client.get(f"/mcp?access_token={token}")
+    assert r.get_json() == ["", "/mcp", "/mcp"]

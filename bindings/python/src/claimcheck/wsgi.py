@@ -35,13 +35,19 @@ class ClaimcheckMiddleware:
     `environ["claimcheck.identity"]` (an `Identity`, or None for an
     unauthenticated request that optional/permissive mode let through) and
     `environ["claimcheck.decision"]`; with `strip_credential=True` the
-    credential headers (default `authorization`) are removed from the environ.
+    credential is removed from the environ first, wherever the config took
+    it from (`Decision.credential`): its header (`HTTP_<NAME>`), or just its
+    cookie from `HTTP_COOKIE` (the other cookies kept), or just its query
+    parameter from `QUERY_STRING` (and from `REQUEST_URI`/`RAW_URI` when
+    present; the other parameters kept), as are the headers named in
+    `credential_headers` (these also when the request carried no credential,
+    as optional and permissive modes allow).
 
     Args:
         app: the WSGI app to protect.
         engine: the `Engine` to ask.
-        strip_credential: remove the credential before calling the app.
-        credential_headers: more header names `strip_credential` removes.
+        strip_credential: remove the credential (see above) before calling the app.
+        credential_headers: more header names `strip_credential` removes, whatever the decision's credential.
         attributes: optional `callable(environ) -> dict` of extra rule attributes.
     """
 
