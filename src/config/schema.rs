@@ -195,11 +195,20 @@ pub struct Jwks {
     #[serde(default)]
     pub max_staleness: Option<ConfigDuration>,
     /// A token with an unknown `kid` triggers a refetch at most once per
-    /// this interval, counted from the previous fetch of any kind (default
+    /// this interval, counted from the previous refetch for an unknown
+    /// `kid` (scheduled refreshes do not restart it; default
     /// `30s`, at least `1s`; key sources on loopback may go lower, down to
     /// `0`, which removes the limit, for tests).
     #[serde(default)]
     pub min_refetch_interval: Option<ConfigDuration>,
+    /// How long a request whose token has an unknown `kid` waits for the
+    /// refetch of the key set (default `500ms`, at most `fetchTimeout`).
+    /// The fetch runs on the background refresher and goes on after the
+    /// wait; past it, the request is decided with the keys at hand
+    /// (401 `unknown_key`), so a hanging key endpoint never holds requests
+    /// for longer than this.
+    #[serde(default)]
+    pub unknown_kid_wait: Option<ConfigDuration>,
     /// How long loading the config waits for the first key set (default
     /// `5s`; `0`: do not wait). The load never fails because the key
     /// endpoint is down: decisions are 503 until keys arrive.

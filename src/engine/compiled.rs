@@ -261,6 +261,7 @@ fn remote_settings(p: &Provider, base_dir: Option<&Path>, limits: &Limits) -> Re
     s.max_cache_duration = get(jwks.max_cache_duration, s.max_cache_duration).max(s.min_cache_duration);
     s.max_staleness = get(jwks.max_staleness, s.max_staleness);
     s.min_refetch_interval = get(jwks.min_refetch_interval, s.min_refetch_interval);
+    s.unknown_kid_wait = get(jwks.unknown_kid_wait, s.unknown_kid_wait).min(s.fetch_timeout);
     s
 }
 

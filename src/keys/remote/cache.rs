@@ -49,8 +49,15 @@ struct Flight {
     running_in: Option<u32>,
     /// Bumped each time a fetch lands (successfully or not).
     generation: u64,
-    /// When the last fetch of any kind started (for the refetch rate limit).
+    /// When the last fetch of any kind started.
     last_start: Option<Instant>,
+    /// When the last refetch for an unknown `kid` was asked for: the rate
+    /// limit counts from it alone, so a scheduled refresh just before a key
+    /// rotation does not hold back the refetch that finds the new key.
+    last_unknown_kid_fetch: Option<Instant>,
+    /// A request asked the refresher thread for a refetch, which has not
+    /// started yet.
+    requested: bool,
     /// When to retry after failures (backoff with jitter); `None` when the
     /// last fetch succeeded.
     retry_at: Option<Instant>,
@@ -166,13 +173,17 @@ impl RemoteKeys {
         self.current.load().as_ref().is_some_and(|s| s.set.has_kid(kid))
     }
 
-    /// Called when a token names a `kid` the current set lacks: refetches
-    /// once (single flight, rate-limited, bounded wait) and says whether
-    /// the set now has it, in which case the caller retries once.
+    /// Called when a token names a `kid` the current set lacks: asks for
+    /// one refetch (single flight, rate-limited) and waits for it at most
+    /// `unknownKidWait`; says whether the set now has the `kid`, in which
+    /// case the caller retries once. The fetch runs on the refresher thread,
+    /// so a hanging key endpoint holds a request no longer than the wait;
+    /// the fetch goes on and later requests see its keys.
     pub fn refetch_for_unknown_kid(self: &Arc<Self>, kid: &str) -> bool {
         self.ensure_refresher();
         let pid = std::process::id();
         let now = Instant::now();
+        let deadline = now + self.settings.unknown_kid_wait;
         let mut f = self.flight.lock();
         if self.has_kid(kid) {
             return true;
@@ -181,33 +192,54 @@ impl RemoteKeys {
             f.refetches_suppressed += 1;
             return false;
         }
-        if f.running_in == Some(pid) {
-            // Another request (or the refresher) is fetching: wait for it
-            // rather than start a second fetch.
-            self.wait_for_landing(&mut f, now + self.settings.fetch_timeout);
-            if self.has_kid(kid) {
-                return true;
+        let in_flight = f.running_in == Some(pid) || f.requested;
+        if !in_flight {
+            if f
+                .last_unknown_kid_fetch
+                .is_some_and(|t| now.saturating_duration_since(t) < self.settings.min_refetch_interval)
+            {
+                f.refetches_suppressed += 1;
+                self.remember_unknown(&mut f, kid, now);
+                return false;
             }
-            self.remember_unknown(&mut f, kid, Instant::now());
-            return false;
+            f.last_unknown_kid_fetch = Some(now);
+            if self.refresher_pid.load(Ordering::Acquire) != pid {
+                // No refresher in this process (it could not be started):
+                // fetch here, bounded by `fetchTimeout` as any fetch.
+                self.lead_fetch(f, Cause::UnknownKid);
+                if self.has_kid(kid) {
+                    return true;
+                }
+                let mut f = self.flight.lock();
+                self.remember_unknown(&mut f, kid, Instant::now());
+                return false;
+            }
+            f.requested = true;
+            if let Some(thread) = self.refresher.lock().as_ref() {
+                thread.unpark();
+            }
         }
-        if f.last_start.is_some_and(|t| now.saturating_duration_since(t) < self.settings.min_refetch_interval) {
-            f.refetches_suppressed += 1;
-            self.remember_unknown(&mut f, kid, now);
-            return false;
+        // Wait for the fetch asked for (or already running) to land, at
+        // most until the deadline.
+        let generation = f.generation;
+        while f.generation == generation && (f.running_in == Some(pid) || f.requested) {
+            if self.landed.wait_until(&mut f, deadline).timed_out() {
+                break;
+            }
         }
-        self.lead_fetch(f, Cause::UnknownKid);
         if self.has_kid(kid) {
             return true;
         }
-        let mut f = self.flight.lock();
-        self.remember_unknown(&mut f, kid, Instant::now());
+        if f.generation != generation {
+            // The refetch landed without this kid: remember it as unknown.
+            self.remember_unknown(&mut f, kid, Instant::now());
+        }
         false
     }
 
     /// Remembers `kid` as unknown until a refetch would be allowed again.
     fn remember_unknown(&self, f: &mut Flight, kid: &str, now: Instant) {
-        let until = f.last_start.unwrap_or(now) + self.settings.min_refetch_interval;
+        let until = f.last_unknown_kid_fetch.unwrap_or(now) + self.settings.min_refetch_interval;
         if until <= now {
             return;
         }
@@ -241,7 +273,10 @@ impl RemoteKeys {
             self.wait_for_landing(&mut f, deadline);
         } else {
             let now = Instant::now();
-            if now >= self.next_refresh(&f, now) {
+            if f.requested {
+                self.lead_fetch(f, Cause::UnknownKid);
+                f = self.flight.lock();
+            } else if now >= self.next_refresh(&f, now) {
                 self.lead_fetch(f, Cause::Scheduled);
                 f = self.flight.lock();
             }
@@ -252,6 +287,9 @@ impl RemoteKeys {
     /// When the next background fetch is due (`now` when no keys and no
     /// failure yet: the first fetch).
     fn next_refresh(&self, f: &Flight, now: Instant) -> Instant {
+        if f.requested {
+            return now;
+        }
         if let Some(retry) = f.retry_at {
             return retry;
         }
@@ -264,6 +302,7 @@ impl RemoteKeys {
     /// Fetches with `f` locked on entry; others wait on `landed`.
     fn lead_fetch(&self, mut f: MutexGuard<'_, Flight>, cause: Cause) {
         f.running_in = Some(std::process::id());
+        f.requested = false;
         f.last_start = Some(Instant::now());
         f.last_attempt = Some(SystemTime::now());
         f.fetches += 1;

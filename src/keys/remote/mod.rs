@@ -38,6 +38,10 @@ pub const DEFAULT_MAX_CACHE_DURATION: Duration = Duration::from_secs(24 * 3600);
 pub const DEFAULT_MAX_STALENESS: Duration = Duration::from_secs(24 * 3600);
 /// Default shortest time between a fetch and a refetch for an unknown `kid`.
 pub const DEFAULT_MIN_REFETCH_INTERVAL: Duration = Duration::from_secs(30);
+/// Default `jwks.unknownKidWait`: how long a request with an unknown `kid`
+/// waits for the refetch it started (or joined); the fetch itself runs on
+/// the refresher thread and goes on after the request has its answer.
+pub const DEFAULT_UNKNOWN_KID_WAIT: Duration = Duration::from_millis(500);
 /// Default wait for the first key set when a config loads.
 pub const DEFAULT_INITIAL_FETCH_TIMEOUT: Duration = Duration::from_secs(5);
 /// Default time limit of one HTTP request.
@@ -86,8 +90,10 @@ pub struct RemoteSettings {
     pub max_cache_duration: Duration,
     /// How old the last good keys may be while fetches fail.
     pub max_staleness: Duration,
-    /// Shortest time from any fetch to a refetch for an unknown `kid`.
+    /// Shortest time between two refetches for unknown `kid`s.
     pub min_refetch_interval: Duration,
+    /// Longest a request waits for a refetch for an unknown `kid`.
+    pub unknown_kid_wait: Duration,
     /// Largest accepted response body (`limits.maxJwksSize`).
     pub max_body: usize,
     /// Most keys read from one JWKS (`limits.maxJwksKeys`).
@@ -107,6 +113,7 @@ impl RemoteSettings {
             max_cache_duration: DEFAULT_MAX_CACHE_DURATION,
             max_staleness: DEFAULT_MAX_STALENESS,
             min_refetch_interval: DEFAULT_MIN_REFETCH_INTERVAL,
+            unknown_kid_wait: DEFAULT_UNKNOWN_KID_WAIT,
             max_body,
             max_keys,
         }
