@@ -31,12 +31,27 @@ typedef struct claimcheck_go_decision {
 	claimcheck_str credential_name;
 } claimcheck_go_decision;
 
+// The calls below that can log take `call`, a nonzero id of the Go call
+// making them: while they run, a log message delivered on this thread
+// carries it to the Go side, so that a panic of the Go log function is
+// handed back to that call (see log.go). Messages from other threads (the
+// key refresher) carry 0.
+
 // Authorizes (at `now` when `at` is true) and reads the decision into
 // `*out`, copying its strings into `buf` (`cap` bytes) and freeing it when
 // they fit; otherwise the caller frees out->decision after reading it.
 // Returns the authorize result.
 claimcheck_result claimcheck_go_authorize(const claimcheck_engine *engine, const claimcheck_request *request,
-                                          bool at, double now, claimcheck_go_decision *out, char *buf, size_t cap);
+                                          bool at, double now, claimcheck_go_decision *out, char *buf, size_t cap,
+                                          uintptr_t call);
+
+// claimcheck_engine_reload for the Go call `call`.
+claimcheck_result claimcheck_go_reload(const claimcheck_engine *engine, const char *config, size_t len,
+                                       claimcheck_error **error_out, uintptr_t call);
+
+// claimcheck_engine_reload_file for the Go call `call`.
+claimcheck_result claimcheck_go_reload_file(const claimcheck_engine *engine, const char *path, size_t len,
+                                            claimcheck_error **error_out, uintptr_t call);
 
 // Registers the Go log trampolines with a runtime/cgo.Handle as userdata.
 claimcheck_result claimcheck_go_set_logger(const claimcheck_engine *engine, uintptr_t handle);
@@ -44,13 +59,4 @@ claimcheck_result claimcheck_go_set_logger(const claimcheck_engine *engine, uint
 // Removes the engine's log callback.
 claimcheck_result claimcheck_go_clear_logger(const claimcheck_engine *engine);
 
-// Does nothing: the benchmarks' baseline for the cost of one cgo call.
-void claimcheck_go_noop(void);
-
-
-
-// For the benchmarks: `n` times claimcheck_go_authorize + free, in C, so the
-// Go side can tell the C ABI's own cost from the binding's.
-claimcheck_result claimcheck_go_authorize_loop(const claimcheck_engine *engine, const claimcheck_request *request,
-                                               size_t n, claimcheck_go_decision *out, char *buf, size_t cap);
 #endif

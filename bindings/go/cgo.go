@@ -20,6 +20,3 @@ func setLogger(engine *C.claimcheck_engine, handle uintptr) C.claimcheck_result 
 func clearLogger(engine *C.claimcheck_engine) C.claimcheck_result {
 	return C.claimcheck_go_clear_logger(engine)
 }
-
-// cgoNoop is one cgo call that does nothing: the benchmarks' baseline.
-func cgoNoop() { C.claimcheck_go_noop() }

@@ -161,8 +161,9 @@ type CredentialSource struct {
 
 // Authorize decides one request at the current time. A denial is a
 // decision, not an error; the error is for a request the library refuses
-// (for example a header that is not valid UTF-8: an *Error with
-// CodeInvalidUTF8) or an engine closed already (ErrClosed).
+// (for example a method or path that is not valid UTF-8: an *Error with
+// CodeInvalidUTF8) or an engine closed already (ErrClosed). A panic of the
+// log function during the call is raised again here (see SetLogger).
 func (e *Engine) Authorize(req Request) (Decision, error) {
 	return e.authorize(&req, false, 0)
 }
@@ -187,8 +188,16 @@ func (e *Engine) authorize(req *Request, at bool, now float64) (Decision, error)
 	}
 	m := a.mem
 	out := m.out
-	rc := C.claimcheck_go_authorize(e.ptr, m.req, C.bool(at), C.double(now), out, m.outBytes, C.size_t(m.outCap))
+	rc := C.claimcheck_go_authorize(e.ptr, m.req, C.bool(at), C.double(now), out, m.outBytes, C.size_t(m.outCap), C.uintptr_t(a.call))
 	runtime.KeepAlive(e)
+	if v, ok := takeCallPanic(a.call); ok {
+		// The log function panicked during the call (see SetLogger).
+		if rc == C.CLAIMCHECK_RESULT_OK && out.decision != nil {
+			C.claimcheck_decision_free(out.decision)
+			out.decision = nil
+		}
+		panic(v)
+	}
 	if rc != C.CLAIMCHECK_RESULT_OK {
 		return Decision{}, resultError(rc)
 	}

@@ -19,4 +19,9 @@
 // memory for the call (cheaper than pinning them, and no Go pointer is ever
 // stored in C memory); the C side keeps nothing. The log callback crosses
 // as a runtime/cgo.Handle, never a Go pointer.
+//
+// Panics: a panic of the log function never unwinds into the library.
+// During a call of yours it is raised again by that call once the library
+// has finished it; on the library's own threads it goes to the handler of
+// SetLogPanicHandler (by default standard error). See Engine.SetLogger.
 package claimcheck

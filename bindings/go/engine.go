@@ -1,7 +1,7 @@
 package claimcheck
 
 /*
-#include "claimcheck.h"
+#include "bridge.h"
 */
 import "C"
 
@@ -116,7 +116,8 @@ func (e *Engine) Close() error {
 // Reload replaces the config atomically: calls already running finish on
 // the old config, later ones use the new one. If the new config does not
 // load, the old one keeps serving and the *Error says why (the logger also
-// receives it).
+// receives it). A panic of the log function during the reload is raised
+// again here once the reload is over (see SetLogger).
 func (e *Engine) Reload(config string) error {
 	e.mu.RLock()
 	defer e.mu.RUnlock()
@@ -125,9 +126,16 @@ func (e *Engine) Reload(config string) error {
 	}
 	var cerr *C.claimcheck_error
 	p, n := stringArg(config)
-	rc := C.claimcheck_engine_reload(e.ptr, p, n, &cerr)
+	call := newCallID()
+	rc := C.claimcheck_go_reload(e.ptr, p, n, &cerr, C.uintptr_t(call))
 	runtime.KeepAlive(config)
 	runtime.KeepAlive(e)
+	if v, ok := takeCallPanic(call); ok {
+		if cerr != nil {
+			C.claimcheck_error_free(cerr)
+		}
+		panic(v)
+	}
 	if rc != C.CLAIMCHECK_RESULT_OK {
 		return takeError(rc, cerr)
 	}
@@ -143,9 +151,16 @@ func (e *Engine) ReloadFile(path string) error {
 	}
 	var cerr *C.claimcheck_error
 	p, n := stringArg(path)
-	rc := C.claimcheck_engine_reload_file(e.ptr, p, n, &cerr)
+	call := newCallID()
+	rc := C.claimcheck_go_reload_file(e.ptr, p, n, &cerr, C.uintptr_t(call))
 	runtime.KeepAlive(path)
 	runtime.KeepAlive(e)
+	if v, ok := takeCallPanic(call); ok {
+		if cerr != nil {
+			C.claimcheck_error_free(cerr)
+		}
+		panic(v)
+	}
 	if rc != C.CLAIMCHECK_RESULT_OK {
 		return takeError(rc, cerr)
 	}
@@ -217,6 +232,20 @@ func (l LogLevel) String() string {
 // key-refresh threads; it must not call SetLogger or Close on this engine.
 // fn is held through a runtime/cgo.Handle (C never holds a Go pointer) and
 // released after its last call.
+//
+// A panic of fn never reaches the library. When fn panics during a call of
+// yours (Authorize or AuthorizeAt logging an erroring rule or a key fetch
+// for an unknown kid, Reload or ReloadFile logging a warning or its
+// failure), the panic is recovered, the library finishes the call (its
+// later messages are dropped) and the call then panics on your goroutine
+// with the same value, as if fn had been called there; the call's result
+// is discarded. When fn panics on one of the library's own threads (the
+// background key refresher, or a key fetch a reload waits for), there is
+// no call to return it to: it is recovered and reported to the handler set
+// with SetLogPanicHandler, by default written to standard error once per
+// function registered here. Either way the engine keeps working. fn must
+// not call runtime.Goexit (testing's t.Fatal and t.FailNow do): that
+// cannot be recovered.
 func (e *Engine) SetLogger(fn func(level LogLevel, msg string)) error {
 	e.mu.RLock()
 	defer e.mu.RUnlock()
@@ -227,7 +256,7 @@ func (e *Engine) SetLogger(fn func(level LogLevel, msg string)) error {
 	if fn == nil {
 		rc = clearLogger(e.ptr)
 	} else {
-		h := cgo.NewHandle(fn)
+		h := cgo.NewHandle(&logger{fn: fn})
 		rc = setLogger(e.ptr, uintptr(h))
 		if rc != C.CLAIMCHECK_RESULT_OK {
 			// Not registered: the library never calls the finalizer.

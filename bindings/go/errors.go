@@ -74,6 +74,9 @@ type Error struct {
 	// Column is the 1-based column (in the rule text for rule errors, in the
 	// line for syntax errors), -1 when unknown.
 	Column int
+
+	// cause is the Go error behind it, if any (Unwrap).
+	cause error
 }
 
 // Error formats the error as "claimcheck: LOCATION: MESSAGE".
@@ -92,11 +95,18 @@ func (e *Error) Error() string {
 	return b.String()
 }
 
-// Is makes errors.Is(err, &Error{Code: c}) match any *Error with code c.
+// Is makes errors.Is(err, &Error{Code: c}) match any *Error with code c,
+// wherever it is in err's chain: a target with only Code set stands for
+// its code. Any other *Error target matches only itself.
 func (e *Error) Is(target error) bool {
 	t, ok := target.(*Error)
-	return ok && t.Code == e.Code && t.Message == "" && t.Location == ""
+	return ok && t.Code == e.Code && t.Message == "" && t.Location == "" && t.Path == "" && t.cause == nil
 }
+
+// Unwrap returns the Go error behind e, when the binding made e from one
+// (an attribute encoding/json could not encode: errors.As finds the
+// *json.UnsupportedTypeError); nil for the library's errors.
+func (e *Error) Unwrap() error { return e.cause }
 
 // ErrClosed is returned by every method of an Engine after Close.
 var ErrClosed = errors.New("claimcheck: engine is closed")

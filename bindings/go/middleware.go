@@ -3,6 +3,7 @@ package claimcheck
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -54,9 +55,17 @@ func IdentityFrom(ctx context.Context) (*Identity, bool) {
 // a denied one gets the decision's status, its WWW-Authenticate header and
 // the JSON body {"error": reason, "message": message}. An allowed one
 // reaches the next handler with the identity in its context (IdentityFrom)
-// and, with StripCredential(true), without its credential. A
-// request the engine refuses to read (a header that is not valid UTF-8) is
-// answered 400 "invalid_request"; a closed engine 503 "unavailable".
+// and, with StripCredential(true), without its credential.
+//
+// When Authorize returns an error, the request is refused with the same
+// body: a request the engine refuses to read (a method or path that is not
+// valid UTF-8, CodeInvalidUTF8) is answered 400 "invalid_request"; a closed
+// engine (ErrClosed) 503 "unavailable"; anything else (an attribute from
+// WithAttributes that cannot be encoded, a bug caught inside the library)
+// 500 "internal_error". The errors are matched with errors.Is, so wrapped
+// ones count too. A panic of the engine's log
+// function during the decision comes out of ServeHTTP (see
+// Engine.SetLogger); net/http recovers it and drops the connection.
 func Middleware(engine *Engine, opts ...Option) func(http.Handler) http.Handler {
 	m := &middleware{engine: engine, logger: slog.Default()}
 	for _, o := range opts {
@@ -76,11 +85,8 @@ func (m *middleware) serve(next http.Handler, w http.ResponseWriter, r *http.Req
 	}
 	d, err := m.engine.Authorize(req)
 	if err != nil {
-		status, reason := http.StatusBadRequest, "invalid_request"
-		if err == ErrClosed {
-			status, reason = http.StatusServiceUnavailable, "unavailable"
-		}
-		m.log(r, "claimcheck: request refused", "error", err.Error())
+		status, reason := refusal(err)
+		m.log(r, "claimcheck: request refused", "status", status, "error", err.Error())
 		writeDenial(w, status, "", reason, http.StatusText(status))
 		return
 	}
@@ -104,6 +110,18 @@ func (m *middleware) serve(next http.Handler, w http.ResponseWriter, r *http.Req
 		}
 	}
 	next.ServeHTTP(w, r)
+}
+
+// refusal is the status and reason the middleware answers with when
+// Authorize returns err.
+func refusal(err error) (status int, reason string) {
+	if errors.Is(err, ErrClosed) {
+		return http.StatusServiceUnavailable, "unavailable"
+	}
+	if errors.Is(err, &Error{Code: CodeInvalidUTF8}) {
+		return http.StatusBadRequest, "invalid_request"
+	}
+	return http.StatusInternalServerError, "internal_error"
 }
 
 func (m *middleware) log(r *http.Request, msg string, args ...any) {

@@ -25,8 +25,11 @@ type Header struct {
 }
 
 // Request describes one HTTP request to authorize. Every field is optional.
-// Strings must be valid UTF-8 (an invalid one makes Authorize return an
-// *Error with CodeInvalidUTF8).
+// Header, cookie and query names and values that are not valid UTF-8 are
+// read lossily (invalid bytes become U+FFFD, so a token among them never
+// verifies); every other string (method, path, host, source address,
+// attribute names and string values) must be valid UTF-8, or Authorize
+// returns an *Error with CodeInvalidUTF8.
 type Request struct {
 	// Method is the HTTP method, for example "GET".
 	Method string
@@ -80,6 +83,9 @@ func RequestFromHTTP(r *http.Request) Request {
 // the call (claimcheck_request's contract).
 type arena struct {
 	mem *arenaMem
+	// call is the id of the calls made with this arena (see log.go): one
+	// arena serves one call at a time, so the id is that call's alone.
+	call uintptr
 	// used is how many bytes of mem.bytes this call has filled.
 	used int
 	// overflow is set when the request outgrew the bytes counted for it
@@ -140,7 +146,7 @@ var arenaPool = sync.Pool{New: func() any {
 		outBytes: (*C.char)(C.malloc(initialOutBytes)),
 		outCap:   initialOutBytes,
 	}
-	a := &arena{mem: m}
+	a := &arena{mem: m, call: newCallID()}
 	runtime.AddCleanup(a, func(m *arenaMem) { m.free() }, m)
 	return a
 }}
@@ -231,7 +237,7 @@ func (a *arena) fill(req *Request) error {
 		default:
 			b, err := json.Marshal(v)
 			if err != nil {
-				return &Error{Code: CodeInvalidJSON, Message: "attribute `" + name + "`: " + err.Error(), Rule: -1, Line: -1, Column: -1}
+				return &Error{Code: CodeInvalidJSON, Message: "attribute `" + name + "`: " + err.Error(), Rule: -1, Line: -1, Column: -1, cause: err}
 			}
 			attr.json = b
 			size += len(b)
