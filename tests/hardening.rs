@@ -377,3 +377,47 @@ fn rule_cost_and_the_size_of_values_rules_build_are_bounded() {
     );
     assert_decision(&bearer(&engine(&cfg), &sign(&RSA, &claims())), 200, "allowed");
 }
+
+/// Finding 12: a rule at the maximum depth needed ~70 KB of stack and
+/// aborted the process on a host thread of 64 KB. Evaluation now runs on
+/// a stack the engine controls when the host's thread has too little left.
+#[test]
+fn rules_at_the_maximum_depth_evaluate_on_a_small_host_thread() {
+    // 31 nested calls, the deepest a rule may be (the limit is 32 levels).
+    let deep = format!("{}auth.claims.sub{} == 'alice@example.com'", "string(".repeat(28), ")".repeat(28));
+    let nested_lists = format!("size({}1{}) == 1", "[".repeat(29), "]".repeat(29));
+    let cfg = config(
+        &DevKey::jwks(&[&RSA]),
+        "",
+        &format!("authorization:\n  rules:\n    - require: {}\n    - require: {}\n", serde_json::to_string(&deep).unwrap(), serde_json::to_string(&nested_lists).unwrap()),
+    );
+    let e = std::sync::Arc::new(engine(&cfg));
+    let token = sign(&RSA, &claims());
+    for stack in [64 * 1024, 128 * 1024] {
+        let (e, token) = (e.clone(), token.clone());
+        let d = std::thread::Builder::new().stack_size(stack).spawn(move || bearer(&e, &token)).unwrap().join().unwrap();
+        assert_decision(&d, 200, "allowed");
+    }
+}
+
+/// Finding 13: a token whose kid names a key that was skipped at load
+/// (Keycloak publishes an RSA-OAEP `use: enc` key) was told `no key has
+/// kid`; the detail now says the key exists, was skipped, and why.
+#[test]
+fn a_kid_of_a_skipped_key_says_the_key_was_skipped_and_why() {
+    let mut jwks = DevKey::jwks(&[&RSA]);
+    let mut enc = jwks["keys"][0].clone();
+    enc["kid"] = json!("enc-1");
+    enc["use"] = json!("enc");
+    enc["alg"] = json!("RSA-OAEP");
+    jwks["keys"].as_array_mut().unwrap().push(enc);
+    let e = engine(&config(&jwks, "", ""));
+    let token = sign_header(&RSA, &claims(), Some("JWT"), json!({"kid": "enc-1"}));
+    let d = bearer(&e, &token);
+    assert_decision(&d, 401, "unknown_key");
+    let detail = d.detail.unwrap();
+    assert!(detail.contains("the key with kid `enc-1` exists but was skipped when the key set was loaded: "), "{detail}");
+    assert!(detail.contains("enc"), "{detail}");
+    let unknown = bearer(&e, &sign_header(&RSA, &claims(), Some("JWT"), json!({"kid": "nope"})));
+    assert!(unknown.detail.unwrap().contains("no key has kid `nope`"));
+}

@@ -54,6 +54,11 @@ pub fn risks(file: &ConfigFile, base: Option<&std::path::Path>) -> Vec<String> {
                     out.push(format!("{path}.algorithms: HS* means a shared secret: anyone holding it can mint tokens"));
                 }
             }
+            if p.issuer.contains("{tenantid}") {
+                out.push(format!(
+                    "{path}.issuer: `{{tenantid}}` accepts tokens from any Entra tenant (the template is matched against the token's `tid`); name your tenant, or restrict the tenants with a rule such as `auth.claims.tid in [\"<tenant id>\"]`"
+                ));
+            }
             if p.leeway.is_some_and(|l| l > ConfigDuration::from_secs(300)) {
                 out.push(format!("{path}.leeway: more than 5m of clock skew keeps expired tokens alive"));
             }

@@ -52,6 +52,23 @@ fn check_accepts_a_good_config_and_warns_about_risky_settings() {
     assert!(warnings.iter().any(|w| w.contains("rules[0]") && w.contains("always matches")), "{warnings:#?}");
     assert!(warnings.iter().any(|w| w.contains("rules[1]") && w.contains("can never match")), "{warnings:#?}");
     assert_eq!(run(&["check", cfg.to_str().unwrap(), "--strict"]).status.code(), Some(1));
+
+    // An Entra multi-tenant template accepts any tenant: `check` says so
+    // (issue 16, finding 12).
+    std::fs::write(
+        dir.join("entra.yaml"),
+        "authentication:\n  providers:\n    - issuer: 'https://login.microsoftonline.com/{tenantid}/v2.0'\n      audiences: [api://x]\n      jwks: {file: jwks.json}\n",
+    )
+    .unwrap();
+    let entra = dir.join("entra.yaml");
+    let o = run(&["check", entra.to_str().unwrap(), "--json"]);
+    assert_eq!(o.status.code(), Some(0), "{}", err(&o));
+    let v: Value = serde_json::from_str(&out(&o)).unwrap();
+    let warnings: Vec<&str> = v["warnings"].as_array().unwrap().iter().map(|w| w.as_str().unwrap()).collect();
+    assert_eq!(
+        warnings,
+        ["authentication.providers[0].issuer: `{tenantid}` accepts tokens from any Entra tenant (the template is matched against the token's `tid`); name your tenant, or restrict the tenants with a rule such as `auth.claims.tid in [\"<tenant id>\"]`"]
+    );
 }
 
 #[test]

@@ -17,6 +17,9 @@ pub struct KeySet {
     /// skipped: a token naming one of them is refused rather than verified
     /// with whichever copy happened to parse (Wycheproof DuplicateKid).
     ambiguous_kids: std::collections::HashSet<String>,
+    /// `kid`s of keys the document lists but that were skipped, with why:
+    /// a token naming one is told so instead of "no key has kid".
+    skipped: Vec<(String, String)>,
 }
 
 /// Why no key was chosen for a token.
@@ -24,6 +27,15 @@ pub struct KeySet {
 pub enum KeyChoiceError {
     /// No key has the token's `kid`.
     UnknownKid(String),
+    /// The key set lists a key with the token's `kid`, but it was skipped
+    /// when the set was loaded (unusable, `use: enc`, a secret among
+    /// public keys, ...).
+    SkippedKid {
+        /// The token's `kid`.
+        kid: String,
+        /// Why the key was skipped.
+        why: String,
+    },
     /// Keys have the token's `kid` but none can verify its `alg`.
     AlgorithmMismatch {
         /// The token's `kid`.
@@ -41,6 +53,9 @@ impl std::fmt::Display for KeyChoiceError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             KeyChoiceError::UnknownKid(kid) => write!(f, "no key has kid `{kid}`"),
+            KeyChoiceError::SkippedKid { kid, why } => {
+                write!(f, "the key with kid `{kid}` exists but was skipped when the key set was loaded: {why}")
+            }
             KeyChoiceError::AlgorithmMismatch { kid, key } => {
                 write!(f, "the key with kid `{kid}` is a {key} key and cannot verify this alg")
             }
@@ -108,10 +123,16 @@ impl KeySet {
                 ambiguous_kids.insert(kid.to_owned());
             }
         }
+        let mut skipped = Vec::new();
         for (i, jwk) in keys.iter().enumerate() {
             match parse_jwk(jwk) {
                 Ok(key) => parsed.push(key),
-                Err(why) => warnings.push(format!("skipped key {}: {why}", key_label(i, jwk))),
+                Err(why) => {
+                    if let Some(kid) = jwk.get("kid").and_then(Value::as_str) {
+                        skipped.push((kid.to_owned(), why.to_string()));
+                    }
+                    warnings.push(format!("skipped key {}: {why}", key_label(i, jwk)));
+                }
             }
         }
         // A published key set that mixes public keys with a shared secret is a
@@ -119,6 +140,9 @@ impl KeySet {
         if parsed.iter().any(|k| !k.is_symmetric()) && parsed.iter().any(|k| k.is_symmetric()) {
             parsed.retain(|k| {
                 if k.is_symmetric() {
+                    if let Some(kid) = &k.kid {
+                        skipped.push((kid.clone(), "an HMAC secret in a key set with public keys is never used".to_owned()));
+                    }
                     warnings.push(format!(
                         "skipped key{}: an HMAC secret in a key set with public keys is never used",
                         k.kid.as_deref().map(|kid| format!(" `{kid}`")).unwrap_or_default()
@@ -134,6 +158,7 @@ impl KeySet {
         }
         let mut set = KeySet::from_keys(parsed);
         set.ambiguous_kids = ambiguous_kids;
+        set.skipped = skipped;
         Ok((set, warnings))
     }
 
@@ -142,7 +167,11 @@ impl KeySet {
     /// known to everyone who can fetch it, so it must never verify a token.
     pub fn without_secrets(self) -> (KeySet, Vec<String>) {
         let ambiguous_kids = self.ambiguous_kids;
+        let mut skipped = self.skipped;
         let (secrets, public): (Vec<_>, Vec<_>) = self.keys.into_iter().partition(VerifyingKey::is_symmetric);
+        skipped.extend(
+            secrets.iter().filter_map(|k| k.kid.clone()).map(|kid| (kid, "an HMAC secret in a fetched key set is never used".to_owned())),
+        );
         let warnings = secrets
             .iter()
             .map(|k| {
@@ -154,6 +183,7 @@ impl KeySet {
             .collect();
         let mut set = KeySet::from_keys(public);
         set.ambiguous_kids = ambiguous_kids;
+        set.skipped = skipped;
         (set, warnings)
     }
 
@@ -169,7 +199,7 @@ impl KeySet {
             }
         }
         by_kid.sort_by(|a, b| a.0.cmp(&b.0));
-        KeySet { keys, by_kid, ambiguous_kids: Default::default() }
+        KeySet { keys, by_kid, ambiguous_kids: Default::default(), skipped: Vec::new() }
     }
 
     /// Number of usable keys.
@@ -207,7 +237,10 @@ impl KeySet {
                 if !self.ambiguous_kids.is_empty() && self.ambiguous_kids.contains(kid) {
                     return Err(KeyChoiceError::AmbiguousKid(kid.to_owned()));
                 }
-                let indexes = self.kid_indexes(kid).ok_or_else(|| KeyChoiceError::UnknownKid(kid.to_owned()))?;
+                let indexes = self.kid_indexes(kid).ok_or_else(|| match self.skipped.iter().find(|(k, _)| k == kid) {
+                    Some((_, why)) => KeyChoiceError::SkippedKid { kid: kid.to_owned(), why: why.clone() },
+                    None => KeyChoiceError::UnknownKid(kid.to_owned()),
+                })?;
                 let mut fitting = indexes
                     .iter()
                     .filter_map(|i| self.keys.get(*i))

@@ -173,6 +173,12 @@ impl std::fmt::Debug for RuleSet {
     }
 }
 
+/// The stack a rule evaluation may need: a rule at the depth limit takes
+/// ~70 KiB in a release build and several times that in a debug build.
+pub const EVAL_RED_ZONE: usize = 512 * 1024;
+/// The stack segment an evaluation gets when the caller's has too little.
+pub const EVAL_STACK: usize = 2 * 1024 * 1024;
+
 impl RuleSet {
     /// Compiles every rule, on a dedicated thread with a large stack (the
     /// cel parser recurses), after a non-recursive scan of each text against
@@ -207,8 +213,13 @@ impl RuleSet {
 
     /// Decides one request: any matching (or erroring) deny denies; then
     /// every require must be true; then one allow must match (none: allowed).
+    ///
+    /// Evaluation recurses once per level of a rule: when the calling
+    /// thread has less than [`EVAL_RED_ZONE`] of stack left (a small host
+    /// worker thread), it runs on a fresh [`EVAL_STACK`] segment instead, so
+    /// a rule at the depth limit never overflows the host's stack.
     pub fn evaluate(&self, input: &RuleInput<'_, '_>) -> RuleOutcome {
-        evaluate::evaluate(self, input)
+        stacker::maybe_grow(EVAL_RED_ZONE, EVAL_STACK, || evaluate::evaluate(self, input))
     }
 
     /// Whether the set has no rules (every request is allowed).
