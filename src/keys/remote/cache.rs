@@ -389,7 +389,9 @@ impl RemoteKeys {
                     LogLevel::Error,
                     format!("fetching keys from {} failed: {error}", self.settings.target.describe()),
                 ));
-                f.last_error = Some(error);
+                // The text can quote what the server sent (a content type,
+                // a redirect target): escaped, as every message is.
+                f.last_error = Some(crate::log::sanitize_owned(error));
             }
         }
         drop(f);
