@@ -1,0 +1,259 @@
+//! Differential: the token JSON scanner (`src/token/scan.rs`, reached
+//! through `Claims::parse`) and the fast paths that read claims from their
+//! text, against serde_json plus the documented checks.
+//!
+//! Input: the claims text (UTF-8). Checked, as the scanner's own one-byte-edit
+//! test does for a fixed text:
+//! - accept/reject: `Claims::parse(text, depth)` accepts exactly when
+//!   serde_json reads one object with unique top-level names nested at most
+//!   `depth` deep (and the depth bound is exact at the boundary);
+//! - per member: `kind`, `raw`, `string`, `number` (bit for bit), `get`,
+//!   `array_contains_str` (text path before parsing, value path after) agree
+//!   with the serde_json value; member order and count agree;
+//! - `auth.scopes` (scopes_from_claims) agrees with the documented rule;
+//! - `ClaimPolicy::check` (exp, nbf, iat, sub, jti, aud, required claims,
+//!   maxLifetime) gives the same verdict and reason as the documented
+//!   checks evaluated on serde_json's values, at several clocks including
+//!   each time claim's own boundary.
+#![no_main]
+
+use std::fmt;
+
+use claimcheck::claims::JsonKind;
+use claimcheck::config::schema::TypRequirement;
+use claimcheck::verify::{AudienceCheck, ClaimPolicy};
+use claimcheck::{Claims, Identity, Reason};
+use libfuzzer_sys::fuzz_target;
+use serde::de::{Deserializer, MapAccess, Visitor};
+use serde_json::Value;
+
+/// The object's members in text order, duplicates kept.
+struct Members(Vec<(String, Value)>);
+
+impl<'de> serde::Deserialize<'de> for Members {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Members;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an object")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut m: A) -> Result<Members, A::Error> {
+                let mut out = Vec::new();
+                while let Some((k, v)) = m.next_entry::<String, Value>()? {
+                    out.push((k, v));
+                }
+                Ok(Members(out))
+            }
+        }
+        d.deserialize_map(V)
+    }
+}
+
+fn reference(text: &str) -> Option<Vec<(String, Value)>> {
+    let mut de = serde_json::Deserializer::from_str(text);
+    let members = <Members as serde::Deserialize>::deserialize(&mut de).ok()?;
+    de.end().ok()?;
+    Some(members.0)
+}
+
+fn depth(v: &Value) -> usize {
+    match v {
+        Value::Array(items) => 1 + items.iter().map(depth).max().unwrap_or(0),
+        Value::Object(m) => 1 + m.values().map(depth).max().unwrap_or(0),
+        _ => 0,
+    }
+}
+
+fn kind(v: &Value) -> JsonKind {
+    match v {
+        Value::String(_) => JsonKind::String,
+        Value::Number(_) => JsonKind::Number,
+        Value::Bool(_) => JsonKind::Bool,
+        Value::Null => JsonKind::Null,
+        Value::Array(_) => JsonKind::Array,
+        Value::Object(_) => JsonKind::Object,
+    }
+}
+
+/// Exact JSON text of a value (so -0.0 and 0 differ).
+fn exact(v: &Value) -> String {
+    serde_json::to_string(v).unwrap()
+}
+
+const DEPTH: usize = 16;
+/// 9999-12-31T23:59:59Z and 0000-01-01T00:00:00Z, the documented NumericDate range.
+const LATEST_DATE: f64 = 253_402_300_799.0;
+const EARLIEST_DATE: f64 = -62_167_219_200.0;
+
+fuzz_target!(|data: &[u8]| {
+    let Ok(text) = std::str::from_utf8(data) else { return };
+    let ours = Claims::parse(text.to_owned(), DEPTH);
+    let theirs = reference(text);
+    let unique = theirs.as_ref().map(|m| {
+        let mut names: Vec<&str> = m.iter().map(|(k, _)| k.as_str()).collect();
+        names.sort_unstable();
+        names.windows(2).all(|w| w[0] != w[1])
+    });
+    let ref_depth = theirs.as_ref().map(|m| 1 + m.iter().map(|(_, v)| depth(v)).max().unwrap_or(0));
+    let theirs_ok = unique == Some(true) && ref_depth.is_some_and(|d| d <= DEPTH);
+    assert_eq!(
+        ours.is_ok(),
+        theirs_ok,
+        "scanner and serde_json disagree on {text:?}: ours {:?}, serde {:?}, unique {unique:?}, depth {ref_depth:?}",
+        ours.as_ref().err(),
+        theirs.as_ref().map(|m| m.len())
+    );
+    let (Some(members), Some(d)) = (theirs, ref_depth) else { return };
+    if unique != Some(true) {
+        return;
+    }
+    // The depth bound is exact: d is accepted, d - 1 is not.
+    assert!(Claims::parse(text.to_owned(), d).is_ok(), "depth {d} refused: {text:?}");
+    assert!(Claims::parse(text.to_owned(), d - 1).is_err(), "depth {} accepted: {text:?}", d - 1);
+    let Ok(fast) = ours else { return };
+    let fresh = Claims::parse(text.to_owned(), DEPTH).unwrap();
+
+    assert_eq!(fast.len(), members.len());
+    for (name, want) in &members {
+        assert!(fast.contains_key(name), "{name:?} missing: {text:?}");
+        assert_eq!(fast.kind(name), Some(kind(want)), "kind of {name:?}: {text:?}");
+        let raw = fast.raw(name).unwrap();
+        let raw_value: Value = serde_json::from_str(raw).unwrap_or_else(|e| panic!("raw {raw:?} of {name:?} does not parse: {e}"));
+        assert_eq!(exact(&raw_value), exact(want), "raw of {name:?}: {text:?}");
+        assert_eq!(fast.string(name), want.as_str(), "string of {name:?}: {text:?}");
+        assert_eq!(
+            fast.number(name).map(f64::to_bits),
+            want.as_f64().map(f64::to_bits),
+            "number of {name:?} ({:?} vs {:?}): {text:?}",
+            fast.number(name),
+            want.as_f64()
+        );
+        let mut needles: Vec<String> = vec![String::new(), "banned".into(), "admins".into(), name.clone()];
+        if let Value::Array(items) = want {
+            needles.extend(items.iter().filter_map(Value::as_str).map(str::to_owned));
+        }
+        let expected = |needle: &str| want.as_array().map(|items| items.iter().any(|v| v.as_str() == Some(needle)));
+        for needle in &needles {
+            assert_eq!(fast.array_contains_str(name, needle), expected(needle), "{name:?} contains {needle:?} (text path): {text:?}");
+        }
+        // The parsed value and the parsed path.
+        assert_eq!(fresh.get(name).map(exact), Some(exact(want)), "value of {name:?}: {text:?}");
+        for needle in &needles {
+            assert_eq!(fresh.array_contains_str(name, needle), expected(needle), "{name:?} contains {needle:?} (value path): {text:?}");
+        }
+        let absent = format!("{name}\u{0}");
+        assert!(fast.get(&absent).is_none());
+    }
+    let order: Vec<&str> = fresh.iter().map(|(k, _)| k).collect();
+    let want_order: Vec<&str> = members.iter().map(|(k, _)| k.as_str()).collect();
+    assert_eq!(order, want_order, "member order: {text:?}");
+
+    check_scopes(&fast, lookup(&members, "scp"), lookup(&members, "scope"), text);
+    check_policies(&fast, &members, text);
+});
+
+fn lookup<'m>(members: &'m [(String, Value)], name: &str) -> Option<&'m Value> {
+    members.iter().find(|(k, _)| k == name).map(|(_, v)| v)
+}
+
+fn check_scopes(claims: &Claims, scp: Option<&Value>, scope: Option<&Value>, text: &str) {
+    let words = |s: &str| s.split(' ').filter(|w| !w.is_empty()).map(str::to_owned).collect::<Vec<_>>();
+    let want = match (scp, scope) {
+        (Some(Value::String(s)), _) => words(s),
+        (Some(Value::Array(items)), _) if items.iter().all(Value::is_string) => {
+            items.iter().filter_map(Value::as_str).map(str::to_owned).collect()
+        }
+        (Some(_), _) => Vec::new(),
+        (None, Some(Value::String(s))) => words(s),
+        (None, _) => Vec::new(),
+    };
+    assert_eq!(Identity::scopes_from_claims(claims), want, "scopes: {text:?}");
+}
+
+/// The documented claim checks, on serde_json's values.
+fn reference_check(policy: &ClaimPolicy, members: &[(String, Value)], now: f64) -> Result<(), Reason> {
+    let get = |name: &str| lookup(members, name);
+    for name in &policy.required {
+        if get(name).is_none_or(Value::is_null) {
+            return Err(Reason::InvalidClaim);
+        }
+    }
+    let date = |name: &str| -> Result<Option<f64>, Reason> {
+        match get(name) {
+            None => Ok(None),
+            // A NumericDate between 0000-01-01 and 9999-12-31T23:59:59Z
+            // (src/verify/claims.rs, commit a299f1d).
+            Some(v) => v.as_f64().filter(|f| (EARLIEST_DATE..=LATEST_DATE).contains(f)).map(Some).ok_or(Reason::InvalidClaim),
+        }
+    };
+    let exp = date("exp")?;
+    let nbf = date("nbf")?;
+    let iat = date("iat")?;
+    for name in ["sub", "jti"] {
+        if get(name).is_some_and(|v| !v.is_string()) {
+            return Err(Reason::InvalidClaim);
+        }
+    }
+    let auds: Option<Vec<&str>> = match get("aud") {
+        None => None,
+        Some(Value::String(s)) => Some(vec![s.as_str()]),
+        Some(Value::Array(items)) => Some(items.iter().map(|v| v.as_str().ok_or(Reason::InvalidClaim)).collect::<Result<_, _>>()?),
+        Some(_) => return Err(Reason::InvalidClaim),
+    };
+    if exp.is_some_and(|exp| now >= exp + policy.leeway) {
+        return Err(Reason::Expired);
+    }
+    if nbf.is_some_and(|nbf| now + policy.leeway < nbf) {
+        return Err(Reason::NotYetValid);
+    }
+    if iat.is_some_and(|iat| iat > now + policy.leeway) {
+        return Err(Reason::IssuedInFuture);
+    }
+    if let Some(max) = policy.max_lifetime {
+        let (Some(exp), Some(iat)) = (exp, iat) else { return Err(Reason::InvalidClaim) };
+        if exp - iat > max {
+            return Err(Reason::LifetimeTooLong);
+        }
+    }
+    if let AudienceCheck::OneOf(accepted) = &policy.audiences {
+        let auds = auds.ok_or(Reason::InvalidClaim)?;
+        if !auds.iter().any(|a| accepted.iter().any(|ok| ok == a)) {
+            return Err(Reason::InvalidAudience);
+        }
+    }
+    Ok(())
+}
+
+fn check_policies(claims: &Claims, members: &[(String, Value)], text: &str) {
+    let get = |name: &str| lookup(members, name);
+    let policies = [
+        ClaimPolicy {
+            audiences: AudienceCheck::OneOf(vec!["api://default".into(), "b".into(), String::new()]),
+            leeway: 60.0,
+            required: Vec::new(),
+            max_lifetime: None,
+            typ: TypRequirement::Any,
+        },
+        ClaimPolicy {
+            audiences: AudienceCheck::Any,
+            leeway: 0.0,
+            required: vec!["sub".into(), "exp".into()],
+            max_lifetime: Some(3600.0),
+            typ: TypRequirement::Any,
+        },
+    ];
+    for policy in &policies {
+        let mut clocks = vec![0.0, 1_750_000_000.0, 1_767_229_200.0, -1.0e300, 1.0e300];
+        for name in ["exp", "nbf", "iat"] {
+            if let Some(t) = get(name).and_then(Value::as_f64) {
+                clocks.extend([t, t - policy.leeway, t + policy.leeway, t - policy.leeway - 1.0]);
+            }
+        }
+        for now in clocks {
+            let ours = policy.check(claims, None, now).map_err(|e| e.reason);
+            let want = reference_check(policy, members, now);
+            assert_eq!(ours, want, "claim check at now={now} with {policy:?}: {text:?}");
+        }
+    }
+}
