@@ -1,8 +1,8 @@
 //! Evaluation cost of a typical rule, activation included.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
-use claimcheck::identity::Identity;
-use claimcheck::request::Request;
-use claimcheck::rules::{RuleInput, RuleKind, RuleLimits, RuleSet, RuleSpec};
+use claimcheck::Identity;
+use claimcheck::Request;
+use claimcheck::test_hooks::{RuleInput, RuleKind, RuleLimits, RuleSet, RuleSpec};
 use criterion::{black_box, criterion_group, criterion_main, Criterion};
 use std::sync::Arc;
 

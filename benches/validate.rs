@@ -8,8 +8,8 @@ use std::time::{Duration, Instant};
 
 use aws_lc_rs::signature::{self, ParsedPublicKey};
 use claimcheck::dev::DevKey;
-use claimcheck::token::base64url;
-use claimcheck::verify::Algorithm;
+use claimcheck::dev::base64url;
+use claimcheck::dev::Algorithm;
 use claimcheck::{Engine, Request};
 use criterion::{criterion_group, criterion_main, Criterion};
 use serde_json::{json, Map};

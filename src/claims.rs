@@ -11,7 +11,7 @@ use std::sync::OnceLock;
 use serde::ser::{Serialize, SerializeMap, Serializer};
 use serde_json::{Map, Value};
 
-use crate::token::scan;
+use crate::json::scan;
 
 /// The type of a JSON value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -239,7 +239,7 @@ impl Claims {
     }
 
     /// The claim as an `f64` when it is a JSON number, read straight from
-    /// its text (see [`json_number`]; numbers beyond `f64` were refused
+    /// its text (see `json_number`; numbers beyond `f64` were refused
     /// when the claims were read).
     pub fn number(&self, name: &str) -> Option<f64> {
         json_number(self.raw(name)?)

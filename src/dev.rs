@@ -8,8 +8,8 @@ use aws_lc_rs::signature::{self, EcdsaKeyPair, Ed25519KeyPair, KeyPair, RsaKeyPa
 use aws_lc_rs::hmac;
 use serde_json::{json, Map, Value};
 
-use crate::token::base64url;
-use crate::verify::algorithm::Algorithm;
+pub use crate::jose::algorithm::Algorithm;
+pub use crate::json::base64url;
 
 // One key per DevKey, built once: the size difference between variants
 // costs nothing worth boxing for.
@@ -63,16 +63,16 @@ impl DevKey {
     /// Loads a key from PKCS#8 DER (asymmetric) or the raw secret (HMAC).
     pub fn from_private_bytes(alg: Algorithm, kid: &str, bytes: &[u8]) -> Result<DevKey, String> {
         let signer = match alg.family() {
-            crate::verify::algorithm::KeyFamily::Rsa => {
+            crate::jose::algorithm::KeyFamily::Rsa => {
                 Signer::Rsa(RsaKeyPair::from_pkcs8(bytes).map_err(|e| format!("not an RSA PKCS#8 key: {e}"))?)
             }
-            crate::verify::algorithm::KeyFamily::Ec(_) => Signer::Ec(
+            crate::jose::algorithm::KeyFamily::Ec(_) => Signer::Ec(
                 EcdsaKeyPair::from_pkcs8(ecdsa_alg(alg), bytes).map_err(|e| format!("not an EC PKCS#8 key for {alg}: {e}"))?,
             ),
-            crate::verify::algorithm::KeyFamily::Ed25519 => {
+            crate::jose::algorithm::KeyFamily::Ed25519 => {
                 Signer::Ed(Ed25519KeyPair::from_pkcs8(bytes).map_err(|e| format!("not an Ed25519 PKCS#8 key: {e}"))?)
             }
-            crate::verify::algorithm::KeyFamily::Hmac => Signer::Hmac(hmac::Key::new(hmac_alg(alg).0, bytes), bytes.to_vec()),
+            crate::jose::algorithm::KeyFamily::Hmac => Signer::Hmac(hmac::Key::new(hmac_alg(alg).0, bytes), bytes.to_vec()),
         };
         Ok(DevKey { kid: kid.to_owned(), alg, signer })
     }

@@ -23,26 +23,44 @@
 )]
 #![warn(missing_docs)]
 
-pub mod claims;
-pub mod config;
-pub mod decision;
-pub mod dev;
-pub mod engine;
-pub mod identity;
-pub mod keys;
-pub mod log;
-pub mod request;
-pub mod rules;
-pub mod token;
+// The internals, in the order they depend on each other (each uses only
+// those above it; `tests/layers.rs` fails on any cycle): leaves, JSON text,
+// claims, JOSE, keys, identity, verification, credentials, rules, config,
+// decisions, engine.
+mod log;
+mod reason;
+mod request;
+mod suggest;
 mod unique_json;
-pub mod verify;
+mod json;
+mod claims;
+mod jose;
+mod keys;
+mod identity;
+mod verify;
+mod credential;
+mod rules;
+mod config;
+mod decision;
+mod engine;
+
+#[cfg(any(test, feature = "dev-keys"))]
+pub mod dev;
+
+#[cfg(feature = "cli")]
+pub mod cli;
+
+#[cfg(feature = "test-hooks")]
+pub mod test_hooks;
 
 pub use config::{ConfigError, ConfigErrorKind};
-pub use decision::{CredentialKind, CredentialSource, Decision, Reason};
+pub use credential::{CredentialKind, CredentialSource};
+pub use decision::Decision;
 pub use engine::{Engine, InvalidTime};
 pub use identity::{Claims, Identity, Scopes};
 pub use keys::ProviderKeyStatus;
-pub use log::{LogLevel, LogSink};
+pub use log::{LogLevel, LogSink, MAX_MESSAGE_BYTES};
+pub use reason::Reason;
 pub use request::{Attribute, AttributeValue, Request};
 
 /// This library's version (from Cargo.toml).

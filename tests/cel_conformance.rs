@@ -24,7 +24,7 @@
 mod common;
 
 use cel::Value;
-use claimcheck::rules::{conformance::eval_values_with, RuleLimits};
+use claimcheck::test_hooks::{conformance::eval_values_with, RuleLimits};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 

@@ -136,7 +136,7 @@ fn key_choice_without_kid_needs_exactly_one_fitting_key() {
 
 #[test]
 fn hmac_needs_an_explicit_algorithm_and_an_oct_key() {
-    let secret = DevKey::generate(claimcheck::verify::Algorithm::HS256, "hs").unwrap();
+    let secret = DevKey::generate(claimcheck::dev::Algorithm::HS256, "hs").unwrap();
     let set = DevKey::jwks(&[&secret]);
     // Without `algorithms: [HS256]` the only key fits nothing: load fails.
     assert_eq!(Engine::new(&config(&set, "", "")).unwrap_err().kind, ConfigErrorKind::Keys);
@@ -146,7 +146,7 @@ fn hmac_needs_an_explicit_algorithm_and_an_oct_key() {
 
 #[test]
 fn every_asymmetric_algorithm_verifies_including_es512_and_eddsa() {
-    use claimcheck::verify::Algorithm::*;
+    use claimcheck::dev::Algorithm::*;
     for alg in [RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384, ES512, EdDSA] {
         let k = DevKey::generate(alg, "k").unwrap();
         let e = engine(&config(&DevKey::jwks(&[&k]), "", ""));

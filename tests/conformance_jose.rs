@@ -32,9 +32,9 @@ mod common;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use claimcheck::keys::jwk::parse_jwk;
-use claimcheck::keys::{KeySet, KeySetError};
-use claimcheck::verify::{verify_compact_jws, Algorithm, AlgorithmSet};
+use claimcheck::test_hooks::parse_jwk;
+use claimcheck::test_hooks::{KeySet, KeySetError};
+use claimcheck::test_hooks::{verify_compact_jws, Algorithm, AlgorithmSet};
 use claimcheck::{Engine, Reason, Request};
 use serde_json::{json, Value};
 

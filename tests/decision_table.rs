@@ -5,7 +5,7 @@
 mod common;
 
 use claimcheck::dev::DevKey;
-use claimcheck::verify::Algorithm;
+use claimcheck::dev::Algorithm;
 use claimcheck::{CredentialKind, Request};
 use common::*;
 use serde_json::json;
@@ -137,8 +137,8 @@ fn alg_none_and_unlisted_algorithms_are_unsupported_algorithm() {
     let e = engine(&rsa_config());
     let none = format!(
         "{}.{}.",
-        claimcheck::token::base64url::encode(br#"{"alg":"none"}"#),
-        claimcheck::token::base64url::encode(serde_json::to_string(&claims()).unwrap().as_bytes())
+        claimcheck::dev::base64url::encode(br#"{"alg":"none"}"#),
+        claimcheck::dev::base64url::encode(serde_json::to_string(&claims()).unwrap().as_bytes())
     );
     assert_invalid_token(&bearer(&e, &none), "unsupported_algorithm");
     let none_sig = format!("{none}AAAA");
@@ -168,7 +168,7 @@ fn unknown_kid_is_unknown_key() {
 fn tampered_token_is_invalid_signature() {
     let e = engine(&rsa_config());
     let t = sign(&RSA, &claims());
-    let forged_claims = claimcheck::token::base64url::encode(
+    let forged_claims = claimcheck::dev::base64url::encode(
         serde_json::to_string(&claims_with(json!({"sub": "admin"}))).unwrap().as_bytes(),
     );
     let parts: Vec<&str> = t.split('.').collect();

@@ -70,7 +70,7 @@ fn control_characters_in_details_and_logs_are_escaped() {
     let detail = d.detail.unwrap();
     assert!(!detail.chars().any(char::is_control), "{detail:?}");
     assert!(detail.contains("x\\u{a}2026-01-01 INFO forged line\\u{1b}[2J"), "{detail}");
-    assert!(detail.len() <= claimcheck::log::MAX_MESSAGE_BYTES + 40, "{}", detail.len());
+    assert!(detail.len() <= claimcheck::MAX_MESSAGE_BYTES + 40, "{}", detail.len());
     assert!(detail.ends_with("more bytes)"), "{detail}");
     // Rule errors go to the log: the message is escaped too.
     let ruled = engine(&config(&DevKey::jwks(&[&RSA]), "", "authorization:\n  rules:\n    - deny: 'auth.claims.note.matches(auth.claims.pattern)'\n"));
@@ -103,7 +103,7 @@ fn plain_http_keys_in_agentgateway_configs_need_a_real_loopback_host() {
         assert!(err.message.contains("is plain HTTP; keys must come over HTTPS"), "{url}: {err}");
     }
     // A real loopback literal still loads (with the warning), for local tests.
-    let file = claimcheck::config::load::parse_config(&policy("http://127.0.0.1:9/jwks")).unwrap();
+    let file = claimcheck::test_hooks::parse_config(&policy("http://127.0.0.1:9/jwks")).unwrap();
     assert!(file.load_warnings.iter().any(|w| w.contains("allowed because it is on loopback")), "{:?}", file.load_warnings);
 }
 
@@ -183,7 +183,7 @@ fn a_logger_may_call_back_into_the_engine_while_keys_are_fetched() {
             server.set(KEYS, Reply::Json(DevKey::jwks(&[&RSA, &RSA_OTHER])));
             let rotated = bearer(&e, &sign(&RSA_OTHER, &claims()));
             server.set(KEYS, Reply::Raw { status: 500, content_type: "text/plain", body: b"down".to_vec() });
-            let third = DevKey::generate(claimcheck::verify::Algorithm::RS256, "rsa-3").unwrap();
+            let third = DevKey::generate(claimcheck::dev::Algorithm::RS256, "rsa-3").unwrap();
             let unknown = bearer(&e, &sign(&third, &claims()));
             done.send((rotated, unknown)).unwrap();
             server

@@ -6,7 +6,7 @@ mod common;
 
 
 use claimcheck::dev::DevKey;
-use claimcheck::keys::remote::live_refresher_threads;
+use claimcheck::test_hooks::live_refresher_threads;
 use common::keyserver::{KeyServer, Reply};
 use common::*;
 

@@ -5,10 +5,10 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Args;
-use claimcheck::config::schema::ConfigFile;
-use claimcheck::config::{parse_config, ConfigDuration};
-use claimcheck::keys::KeySet;
-use claimcheck::rules::RuleKind;
+use claimcheck::cli::ConfigFile;
+use claimcheck::cli::{parse_config, ConfigDuration};
+use claimcheck::cli::KeySet;
+use claimcheck::cli::RuleKind;
 use serde_json::json;
 
 use crate::common::{config_path, usage, Paint, EXIT_FAIL};
@@ -88,7 +88,7 @@ pub fn risks(file: &ConfigFile, base: Option<&std::path::Path>) -> Vec<String> {
     if let Some(authz) = &file.authorization {
         for (i, rule) in authz.rules.iter().enumerate() {
             // A rule that reads no variable has the same value for every request.
-            if let Ok(value) = claimcheck::rules::eval_expression(&rule.0.expr, &Default::default(), &file.limits.rule_limits()) {
+            if let Ok(value) = claimcheck::cli::eval_expression(&rule.0.expr, &Default::default(), &file.limits.rule_limits()) {
                 let verdict = match (rule.0.kind, value.as_bool()) {
                     (RuleKind::Allow, Some(true)) => "always matches: every request is allowed",
                     (RuleKind::Allow, Some(false)) => "can never match",

@@ -13,8 +13,8 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use clap::Args;
 use claimcheck::dev::DevKey;
-use claimcheck::token::base64url;
-use claimcheck::verify::Algorithm;
+use claimcheck::cli::base64url;
+use claimcheck::dev::Algorithm;
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 use tiny_http::{Header, Method, Request, Response, Server};
@@ -282,7 +282,7 @@ impl State {
 
 /// A form field, percent-decoded (`+` is a space).
 fn decode(text: &str) -> String {
-    claimcheck::token::extract::percent_decode(text).map(|c| c.into_owned()).unwrap_or_default()
+    claimcheck::cli::percent_decode(text).map(|c| c.into_owned()).unwrap_or_default()
 }
 
 /// The token's claims, decoded without verification (for transcripts).

@@ -3,7 +3,7 @@
 use std::process::ExitCode;
 
 use clap::Args;
-use claimcheck::config::Limits;
+use claimcheck::cli::Limits;
 use serde_json::{Map, Value};
 
 use crate::common::EXIT_USAGE;
@@ -39,7 +39,7 @@ pub fn run(args: EvalArgs) -> ExitCode {
             return ExitCode::from(EXIT_USAGE);
         }
     };
-    match claimcheck::rules::eval_expression(&args.expr, &vars, &Limits::default().rule_limits()) {
+    match claimcheck::cli::eval_expression(&args.expr, &vars, &Limits::default().rule_limits()) {
         Ok(value) => {
             println!("{value}");
             ExitCode::SUCCESS

@@ -5,9 +5,9 @@ use std::process::ExitCode;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use clap::Args;
-use claimcheck::config::ConfigDuration;
+use claimcheck::cli::ConfigDuration;
 use claimcheck::dev::DevKey;
-use claimcheck::verify::Algorithm;
+use claimcheck::dev::Algorithm;
 use serde_json::{Map, Value};
 
 use crate::common::usage;

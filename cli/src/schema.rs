@@ -4,7 +4,7 @@
 use std::process::ExitCode;
 
 use clap::Args;
-use claimcheck::config::schema::ConfigFile;
+use claimcheck::cli::ConfigFile;
 use serde_json::{json, Value};
 
 /// Print the config's JSON Schema (draft 2020-12).

@@ -14,7 +14,7 @@ use std::ptr;
 
 use claimcheck::*;
 use claimcheck_core::dev::DevKey;
-use claimcheck_core::verify::Algorithm;
+use claimcheck_core::dev::Algorithm;
 use claimcheck_core::{Engine, Request};
 use criterion::{criterion_group, criterion_main, Criterion};
 use serde_json::{json, Map};

@@ -16,7 +16,7 @@ use std::fmt::Write as _;
 use std::path::PathBuf;
 
 use claimcheck_core::dev::DevKey;
-use claimcheck_core::verify::Algorithm;
+use claimcheck_core::dev::Algorithm;
 use serde_json::{json, Map, Value};
 
 const NOW: f64 = 1_750_000_000.0;
@@ -103,12 +103,12 @@ fn main() {
 
     let none = format!(
         "{}.{}.",
-        claimcheck_core::token::base64url::encode(br#"{"alg":"none"}"#),
-        claimcheck_core::token::base64url::encode(serde_json::to_string(&claims_with(json!({}))).unwrap().as_bytes())
+        claimcheck_core::dev::base64url::encode(br#"{"alg":"none"}"#),
+        claimcheck_core::dev::base64url::encode(serde_json::to_string(&claims_with(json!({}))).unwrap().as_bytes())
     );
     let valid = sign(&rsa, &claims_with(json!({})));
     let parts: Vec<&str> = valid.split('.').collect();
-    let forged_claims = claimcheck_core::token::base64url::encode(
+    let forged_claims = claimcheck_core::dev::base64url::encode(
         serde_json::to_string(&claims_with(json!({"sub": "admin"}))).unwrap().as_bytes(),
     );
     let tokens: Vec<(&str, String)> = vec![

@@ -4,7 +4,7 @@
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use claimcheck_core::keys::ProviderKeyStatus;
+use claimcheck_core::ProviderKeyStatus;
 
 use crate::engine::claimcheck_engine;
 use crate::error::{claimcheck_result, CLAIMCHECK_RESULT_NOT_FOUND, CLAIMCHECK_RESULT_NULL_ARGUMENT, CLAIMCHECK_RESULT_OK};

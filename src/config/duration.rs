@@ -13,6 +13,7 @@ pub struct ConfigDuration(pub Duration);
 
 impl ConfigDuration {
     /// A duration of whole seconds.
+    #[cfg(any(test, feature = "cli"))]
     pub const fn from_secs(secs: u64) -> Self {
         ConfigDuration(Duration::from_secs(secs))
     }

@@ -1,6 +1,7 @@
 //! Config errors: what is wrong and exactly where (a field path, a line, or a
 //! rule and column), in cedar's message style.
 
+pub(crate) use crate::suggest::closest;
 use std::fmt;
 
 /// What kind of problem a config has. The numeric codes are stable (the C
@@ -114,35 +115,6 @@ impl From<crate::rules::RuleError> for ConfigError {
             message: e.message,
         }
     }
-}
-
-/// The closest candidate to `word` within a small edit distance, for
-/// "did you mean" hints.
-pub(crate) fn closest<'c>(word: &str, candidates: impl IntoIterator<Item = &'c str>) -> Option<&'c str> {
-    let word_l = word.to_ascii_lowercase();
-    candidates
-        .into_iter()
-        .map(|c| (edit_distance(&word_l, &c.to_ascii_lowercase()), c))
-        .filter(|(d, c)| *d <= ((c.len() + 1) / 3).max(1) + usize::from(c.len() > 8))
-        .min_by_key(|(d, _)| *d)
-        .map(|(_, c)| c)
-}
-
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut cur = Vec::with_capacity(b.len() + 1);
-        cur.push(i + 1);
-        for (j, cb) in b.iter().enumerate() {
-            let sub = prev.get(j).copied().unwrap_or(0) + usize::from(ca != *cb);
-            let del = prev.get(j + 1).copied().unwrap_or(0) + 1;
-            let ins = cur.get(j).copied().unwrap_or(0) + 1;
-            cur.push(sub.min(del).min(ins));
-        }
-        prev = cur;
-    }
-    prev.last().copied().unwrap_or(0)
 }
 
 #[cfg(test)]

@@ -11,7 +11,7 @@ use super::agentgateway;
 use super::duration::ConfigDuration;
 use super::error::{closest, ConfigError, ConfigErrorKind};
 use super::schema::{Authentication, ConfigFile, Jwks, Limits, Provider, TokenSource};
-use crate::verify::algorithm::Algorithm;
+use crate::jose::algorithm::Algorithm;
 
 /// Largest config text accepted, in bytes.
 pub const MAX_CONFIG_SIZE: usize = 4 * 1024 * 1024;

@@ -9,7 +9,4 @@ pub mod rules;
 pub mod schema;
 pub(crate) mod url;
 
-pub use duration::ConfigDuration;
 pub use error::{ConfigError, ConfigErrorKind};
-pub use load::parse_config;
-pub use schema::{ConfigFile, Limits, Mode};

@@ -106,18 +106,7 @@ pub struct NamedSource {
     pub name: String,
 }
 
-/// RFC 9068 `typ` requirement.
-#[derive(Debug, Clone, Copy, Default, Deserialize, Serialize, PartialEq, Eq)]
-#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-pub enum TypRequirement {
-    /// Any `typ`, or none; when present it must still name `JWT` or `at+jwt`.
-    #[default]
-    #[serde(rename = "any")]
-    Any,
-    /// The header must carry `typ: at+jwt` (RFC 9068 access tokens).
-    #[serde(rename = "at+jwt")]
-    AtJwt,
-}
+pub use crate::verify::claims::TypRequirement;
 
 /// One identity provider.
 #[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]

@@ -13,8 +13,8 @@ use crate::keys::remote::{self, RemoteKeys, RemoteSettings, RemoteTarget};
 use crate::keys::{KeySet, KeySource, ProviderKeys, RemoteRegistry};
 use crate::log::Logger;
 use crate::rules::RuleSet;
-use crate::token::TokenSources;
-use crate::verify::algorithm::{Algorithm, AlgorithmSet};
+use crate::credential::TokenSources;
+use crate::jose::algorithm::{Algorithm, AlgorithmSet};
 use crate::verify::claims::{AudienceCheck, ClaimPolicy};
 
 /// Default clock skew tolerated on time claims.
@@ -101,7 +101,7 @@ impl Compiled {
         wait_for_first_keys(&new_remotes, &mut warnings);
         Ok(Compiled {
             mode: auth.mode,
-            sources: TokenSources::from_config(auth.token_source.as_deref()),
+            sources: token_sources(auth.token_source.as_deref()),
             challenge: Challenge::new(
                 auth.realm.as_deref().unwrap_or("claimcheck"),
                 auth.resource_metadata.as_deref(),
@@ -311,4 +311,19 @@ pub(crate) fn read_bounded(path: &Path, max: usize) -> Result<Vec<u8>, String> {
         return Err(format!("`{}` is larger than {max} bytes", path.display()));
     }
     Ok(bytes)
+}
+
+/// The credential places of `authentication.tokenSource` (`None`: the
+/// default `Authorization: Bearer`).
+fn token_sources(sources: Option<&[crate::config::schema::TokenSource]>) -> TokenSources {
+    use crate::config::schema::TokenSource;
+    use crate::credential::Place;
+    let Some(sources) = sources else {
+        return TokenSources::default();
+    };
+    TokenSources::new(sources.iter().map(|s| match s {
+        TokenSource::Header(h) => Place::Header { name: h.name.clone(), prefix: h.prefix.clone().unwrap_or_default() },
+        TokenSource::Cookie(c) => Place::Cookie { name: c.name.clone() },
+        TokenSource::Query(q) => Place::Query { name: q.name.clone() },
+    }))
 }

@@ -18,12 +18,12 @@ use crate::keys::{ProviderKeyStatus, RemoteRegistry};
 use crate::log::{sanitize_owned, LogLevel, LogSink, Logger};
 use crate::request::Request;
 use crate::rules::{Refusal, RuleInput};
-use crate::token::jws::{parse_compact, TokenError};
-use crate::token::Credential;
+use crate::jose::jws::parse_compact;
+use crate::reason::TokenError;
+use crate::credential::Credential;
 use crate::verify::signature::verify_signature;
 use compiled::{BuildContext, Compiled};
 
-pub use compiled::DEFAULT_LEEWAY_SECS;
 
 /// An authorization engine built from one config. Share it freely: every
 /// method takes `&self`, and [`Engine::reload`] swaps the config atomically
@@ -117,11 +117,6 @@ impl Engine {
     /// failures go to it, possibly from background threads.
     pub fn set_logger(&self, sink: Option<LogSink>) {
         self.logger.set(sink);
-    }
-
-    /// The engine's logger, shared with background work.
-    pub fn logger(&self) -> &Arc<Logger> {
-        &self.logger
     }
 
     /// Warnings from the last successful load (skipped keys, ...).

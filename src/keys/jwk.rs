@@ -6,8 +6,8 @@ use aws_lc_rs::signature::{self, ParsedPublicKey, RsaPublicKeyComponents};
 use serde_json::{Map, Value};
 
 use super::roca::has_roca_fingerprint;
-use crate::token::base64url;
-use crate::verify::algorithm::{Algorithm, Curve, KeyFamily};
+use crate::json::base64url;
+use crate::jose::algorithm::{Algorithm, Curve, KeyFamily};
 
 /// Smallest accepted RSA modulus, in bits (RFC 8725 §3.5 points at NIST's 2048).
 pub const MIN_RSA_BITS: usize = 2048;
@@ -42,16 +42,6 @@ enum Material {
 }
 
 impl VerifyingKey {
-    /// The key's family.
-    pub fn family(&self) -> KeyFamily {
-        match &self.material {
-            Material::Rsa { .. } => KeyFamily::Rsa,
-            Material::Ec { curve, .. } => KeyFamily::Ec(*curve),
-            Material::Ed25519 { .. } => KeyFamily::Ed25519,
-            Material::Hmac { .. } => KeyFamily::Hmac,
-        }
-    }
-
     /// True for a shared secret (`kty: oct`).
     pub fn is_symmetric(&self) -> bool {
         matches!(self.material, Material::Hmac { .. })

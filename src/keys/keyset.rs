@@ -5,7 +5,7 @@
 use serde_json::Value;
 
 use super::jwk::{parse_jwk, VerifyingKey};
-use crate::verify::algorithm::Algorithm;
+use crate::jose::algorithm::Algorithm;
 
 /// Parsed keys of one JWKS document.
 #[derive(Debug, Default)]
@@ -292,6 +292,13 @@ mod tests {
         let (set, warnings) = set.without_secrets();
         assert!(set.is_empty());
         assert!(warnings[0].contains("never used"), "{warnings:?}");
-        assert!(matches!(set.choose(Some("secret"), Algorithm::HS256), Err(KeyChoiceError::UnknownKid(_))));
+        // A token naming the dropped secret is told why it is not used.
+        match set.choose(Some("secret"), Algorithm::HS256) {
+            Err(KeyChoiceError::SkippedKid { kid, why }) => {
+                assert_eq!((kid.as_str(), why.as_str()), ("secret", "an HMAC secret in a fetched key set is never used"));
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(set.choose(Some("other"), Algorithm::HS256), Err(KeyChoiceError::UnknownKid(_))));
     }
 }

@@ -7,7 +7,6 @@ pub mod remote;
 mod roca;
 pub mod source;
 
-pub use jwk::VerifyingKey;
-pub use keyset::{KeyChoiceError, KeySet, KeySetError};
+pub use keyset::{KeyChoiceError, KeySet};
 pub use remote::{ProviderKeyStatus, RemoteRegistry};
 pub use source::{KeySource, ProviderKeys};

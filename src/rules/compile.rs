@@ -408,7 +408,7 @@ impl Walker<'_> {
             && !type_name()
         {
             let mut message = format!("unknown variable `{root}`");
-            if let Some(s) = crate::config::error::closest(root, self.known.iter().copied()) {
+            if let Some(s) = crate::suggest::closest(root, self.known.iter().copied()) {
                 message.push_str(&format!("; did you mean `{s}`?"));
             }
             self.fail(root_id(e), message);

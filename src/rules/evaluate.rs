@@ -5,7 +5,6 @@ use super::compile::{CompiledRule, Want};
 use super::environment::{reset_budget, EvalBudget};
 use super::{Refusal, RuleInput, RuleKind, RuleOutcome, RuleSet};
 use cel::common::types::CelBool;
-use cel::common::value::CowVal;
 use cel::{Context, ExecutionError, Value};
 
 /// Evaluates one compiled expression to a bool; anything else is an error.
@@ -35,11 +34,12 @@ pub(crate) fn error_message(e: &ExecutionError) -> String {
 }
 
 /// Any value, evaluated; for `eval_expression`.
+#[cfg(any(test, feature = "cli", feature = "test-hooks"))]
 pub(crate) fn eval_value<'b, 'v>(
     rule: &'b CompiledRule,
     ctx: &'b Context<'_, 'v>,
     budget: EvalBudget,
-) -> Result<CowVal<'b, 'v>, String> {
+) -> Result<cel::common::value::CowVal<'b, 'v>, String> {
     reset_budget(budget);
     Value::resolve_val(&rule.expr, ctx).map_err(|e| error_message(&e))
 }

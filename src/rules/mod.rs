@@ -17,6 +17,7 @@ mod compile;
 mod cost;
 mod environment;
 mod evaluate;
+#[cfg(any(test, feature = "cli", feature = "test-hooks"))]
 mod expression;
 mod prescan;
 mod regex_cache;
@@ -25,8 +26,9 @@ mod scope_hint;
 use crate::identity::Identity;
 use crate::request::Request;
 
+#[cfg(any(test, feature = "cli"))]
 pub use expression::eval_expression;
-#[doc(hidden)]
+#[cfg(any(test, feature = "test-hooks"))]
 pub use expression::conformance;
 
 /// What a rule does when its expression is true.
@@ -228,6 +230,7 @@ impl RuleSet {
     }
 
     /// How many rules the set has.
+    #[cfg(any(test, feature = "test-hooks"))]
     pub fn len(&self) -> usize {
         self.rules.len()
     }

@@ -3,11 +3,25 @@
 
 use serde_json::Value;
 
-use crate::config::schema::TypRequirement;
-use crate::decision::Reason;
+use serde::{Deserialize, Serialize};
+use crate::reason::Reason;
 use crate::claims::{for_each_plain_string, json_number, plain_string, JsonKind};
-use crate::identity::Claims;
-use crate::token::jws::{normalized_typ, TokenError};
+use crate::claims::Claims;
+use crate::jose::jws::normalized_typ;
+use crate::reason::TokenError;
+
+/// RFC 9068 `typ` requirement (the config's `typ`).
+#[derive(Debug, Clone, Copy, Default, Deserialize, Serialize, PartialEq, Eq)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub enum TypRequirement {
+    /// Any `typ`, or none; when present it must still name `JWT` or `at+jwt`.
+    #[default]
+    #[serde(rename = "any")]
+    Any,
+    /// The header must carry `typ: at+jwt` (RFC 9068 access tokens).
+    #[serde(rename = "at+jwt")]
+    AtJwt,
+}
 
 /// Which audiences a provider accepts.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,9 +1,9 @@
 //! The JWS layer: choose the one key for a token and check its signature.
 
-use crate::decision::Reason;
+use crate::jose::algorithm::AlgorithmSet;
+use crate::jose::jws::CompactJws;
 use crate::keys::{KeyChoiceError, KeySet};
-use crate::token::jws::{parse_compact, CompactJws, TokenError};
-use crate::verify::algorithm::AlgorithmSet;
+use crate::reason::{Reason, TokenError};
 
 /// Checks the signature of a parsed token with the key its `kid` and `alg`
 /// select from `keys`, if `alg` is in `allowed`.
@@ -32,13 +32,14 @@ pub fn verify_signature(jws: &CompactJws<'_>, keys: &KeySet, allowed: AlgorithmS
 /// Verifies a compact JWS against a key set, below any claim check: the
 /// entry point for JWS conformance suites (payloads there are often not
 /// JSON). Returns the verified payload.
+#[cfg(any(test, feature = "test-hooks"))]
 pub fn verify_compact_jws(
     token: &str,
     keys: &KeySet,
     allowed: AlgorithmSet,
     max_json_depth: usize,
 ) -> Result<Vec<u8>, TokenError> {
-    let jws = parse_compact(token, max_json_depth)?;
+    let jws = crate::jose::jws::parse_compact(token, max_json_depth)?;
     verify_signature(&jws, keys, allowed)?;
     Ok(jws.payload)
 }

@@ -6,7 +6,7 @@ pub mod keyserver;
 use std::sync::LazyLock;
 
 use claimcheck::dev::DevKey;
-use claimcheck::verify::Algorithm;
+use claimcheck::dev::Algorithm;
 use claimcheck::{Decision, Engine, Request};
 use serde_json::{json, Map, Value};
 

@@ -25,6 +25,7 @@ use std::path::PathBuf;
 use std::time::{Duration, SystemTime};
 
 pub use cache::RemoteKeys;
+#[cfg(any(test, feature = "test-hooks"))]
 pub use refresher::live_refresher_threads;
 pub use registry::RemoteRegistry;
 

@@ -13,6 +13,7 @@ static LIVE: AtomicUsize = AtomicUsize::new(0);
 
 /// How many key refresher threads are running in this process; hosts and
 /// tests use it to check that dropping an engine stops its threads.
+#[cfg(any(test, feature = "test-hooks"))]
 pub fn live_refresher_threads() -> usize {
     LIVE.load(Ordering::SeqCst)
 }

@@ -6,7 +6,7 @@ use std::borrow::Cow;
 
 use serde_json::Value;
 
-use super::scan::scan_object;
+use crate::json::scan::scan_object;
 
 /// Most members a JOSE header may have (real headers have three to six).
 const MAX_HEADER_MEMBERS: usize = 32;

@@ -1,15 +1,34 @@
 //! Finding the bearer credential in a request, in the places
-//! `authentication.tokenSource` names.
+//! `authentication.tokenSource` names, and where it was.
 
 use std::borrow::Cow;
 
-use crate::config::schema::TokenSource;
-use crate::decision::{CredentialKind, CredentialSource};
 use crate::request::Request;
 
-/// One place to look, prepared at load.
+/// Where in a request the credential was.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CredentialKind {
+    /// A header (`authorization` with the default `tokenSource`).
+    Header,
+    /// A cookie.
+    Cookie,
+    /// A query parameter.
+    Query,
+}
+
+/// The place a request carried its credential: what a gateway removes
+/// before forwarding the request upstream.
 #[derive(Debug, Clone, PartialEq, Eq)]
-enum Place {
+pub struct CredentialSource {
+    /// Header, cookie or query parameter.
+    pub kind: CredentialKind,
+    /// Its name as the config gives it (header names in lower case).
+    pub name: Cow<'static, str>,
+}
+
+/// One place to look for the credential (`authentication.tokenSource`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Place {
     Header { name: String, prefix: String },
     Cookie { name: String },
     Query { name: String },
@@ -64,20 +83,13 @@ impl Default for TokenSources {
 }
 
 impl TokenSources {
-    /// The places from the config (`None`: the default `Authorization: Bearer`).
-    pub fn from_config(sources: Option<&[TokenSource]>) -> TokenSources {
-        let Some(sources) = sources else {
-            return TokenSources::default();
-        };
-        let places = sources
-            .iter()
-            .map(|s| match s {
-                TokenSource::Header(h) => Place::Header {
-                    name: h.name.to_ascii_lowercase(),
-                    prefix: h.prefix.clone().unwrap_or_default(),
-                },
-                TokenSource::Cookie(c) => Place::Cookie { name: c.name.clone() },
-                TokenSource::Query(q) => Place::Query { name: q.name.clone() },
+    /// These places, in order. Header names compare in lower case.
+    pub(crate) fn new(places: impl IntoIterator<Item = Place>) -> TokenSources {
+        let places = places
+            .into_iter()
+            .map(|place| match place {
+                Place::Header { name, prefix } => Place::Header { name: name.to_ascii_lowercase(), prefix },
+                other => other,
             })
             .map(|place| {
                 let source = source_of(&place);
@@ -287,14 +299,13 @@ pub fn percent_decode(text: &str) -> Option<Cow<'_, str>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::schema::{HeaderSource, NamedSource};
 
     fn all_sources() -> TokenSources {
-        TokenSources::from_config(Some(&[
-            TokenSource::Header(HeaderSource { name: "Authorization".into(), prefix: Some("Bearer ".into()) }),
-            TokenSource::Cookie(NamedSource { name: "session".into() }),
-            TokenSource::Query(NamedSource { name: "access_token".into() }),
-        ]))
+        TokenSources::new([
+            Place::Header { name: "Authorization".into(), prefix: "Bearer ".into() },
+            Place::Cookie { name: "session".into() },
+            Place::Query { name: "access_token".into() },
+        ])
     }
 
     #[test]
@@ -313,7 +324,7 @@ mod tests {
         );
         let r = Request { path: "/x?a=1&access_token=q%2Ev", ..Default::default() };
         assert_eq!(s.find(&r), Credential::Present("q.v".into(), source(CredentialKind::Query, "access_token")));
-        let custom = TokenSources::from_config(Some(&[TokenSource::Header(HeaderSource { name: "X-Token".into(), prefix: None })]));
+        let custom = TokenSources::new([Place::Header { name: "X-Token".into(), prefix: String::new() }]);
         let h = [("x-token", "t1")];
         assert_eq!(
             custom.find(&Request { headers: &h, ..Default::default() }),

@@ -19,19 +19,14 @@ pub fn decode(text: &str) -> Result<Vec<u8>, String> {
     STRICT.decode(text).map_err(|e| e.to_string())
 }
 
-/// Decodes into `out` (cleared first), reusing its allocation.
-pub fn decode_into(text: &str, out: &mut Vec<u8>) -> Result<(), String> {
-    out.clear();
-    STRICT.decode_vec(text, out).map_err(|e| e.to_string())
-}
-
 /// Decodes into `out`, returning the decoded length; fails when `out` is too
 /// small (so callers can keep short values on the stack).
 pub fn decode_into_slice(text: &str, out: &mut [u8]) -> Result<usize, String> {
     STRICT.decode_slice(text, out).map_err(|e| e.to_string())
 }
 
-/// Encodes as unpadded base64url.
+/// Encodes as unpadded base64url (development keys, the CLI, tests).
+#[cfg(any(test, feature = "dev-keys", feature = "cli", feature = "test-hooks"))]
 pub fn encode(bytes: &[u8]) -> String {
     STRICT.encode(bytes)
 }

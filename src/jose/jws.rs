@@ -2,31 +2,10 @@
 //! token takes. JSON serialization, detached content and JWE are refused.
 
 
-use super::base64url;
+use crate::json::base64url;
 use super::header::{parse_header, RawHeader, StrMember};
-use crate::decision::Reason;
-use crate::verify::algorithm::Algorithm;
-
-/// Why a token was refused, for the decision: the reason and a log detail.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TokenError {
-    /// The stable reason.
-    pub reason: Reason,
-    /// What exactly is wrong, for logs.
-    pub detail: String,
-}
-
-impl TokenError {
-    pub(crate) fn new(reason: Reason, detail: impl Into<String>) -> TokenError {
-        TokenError { reason, detail: detail.into() }
-    }
-}
-
-impl std::fmt::Display for TokenError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}: {}", self.reason, self.detail)
-    }
-}
+use crate::reason::{Reason, TokenError};
+use crate::jose::algorithm::Algorithm;
 
 fn malformed(detail: impl Into<String>) -> TokenError {
     TokenError::new(Reason::MalformedToken, detail)

@@ -152,6 +152,7 @@ impl Algorithm {
     }
 
     /// True for the HMAC algorithms, which need a shared secret.
+    #[cfg(any(test, feature = "dev-keys", feature = "test-hooks"))]
     pub const fn is_symmetric(self) -> bool {
         matches!(self.family(), KeyFamily::Hmac)
     }
@@ -189,6 +190,7 @@ impl AlgorithmSet {
     }
 
     /// True when some member is an HMAC algorithm.
+    #[cfg(test)]
     pub fn has_symmetric(self) -> bool {
         self.iter().any(Algorithm::is_symmetric)
     }

@@ -1,0 +1,226 @@
+//! Why a request was allowed or denied: the stable [`Reason`] codes, and
+//! [`TokenError`], the refusal every stage of token validation returns. A
+//! leaf module, so the parsers, the key code and the claim checks can
+//! refuse without depending on the decision that is built from it.
+
+use std::fmt;
+
+/// Why a request was allowed or denied. The snake_case names and the numeric
+/// codes are stable: a code is never reused, new reasons get new codes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Reason {
+    /// The request may go through.
+    Allowed,
+    /// No credential was found where `tokenSource` looks.
+    MissingToken,
+    /// More than one credential in one request (RFC 6750 §2).
+    MultipleTokens,
+    /// The credential is not a compact JWS with a JSON header and claims.
+    MalformedToken,
+    /// The credential is longer than `limits.maxTokenSize`.
+    TokenTooLarge,
+    /// The header's `alg` is `none`, unknown, not allowed for the provider, or
+    /// does not fit the key.
+    UnsupportedAlgorithm,
+    /// No provider has the token's `iss`.
+    UnknownIssuer,
+    /// No single key of the provider matches the token's `kid` and `alg`.
+    UnknownKey,
+    /// The signature does not verify.
+    InvalidSignature,
+    /// The header's `typ` is not `JWT`/`at+jwt`, or not what the provider requires.
+    InvalidType,
+    /// The header's `crit` names an extension this engine does not implement.
+    UnknownCriticalHeader,
+    /// `now >= exp + leeway`.
+    Expired,
+    /// `now + leeway < nbf`.
+    NotYetValid,
+    /// `iat` is more than the leeway in the future.
+    IssuedInFuture,
+    /// `exp - iat` exceeds the provider's `maxLifetime`.
+    LifetimeTooLong,
+    /// `aud` names none of the provider's audiences.
+    InvalidAudience,
+    /// A required claim is missing, or a claim has the wrong JSON type.
+    InvalidClaim,
+    /// The provider's keys could not be loaded (503).
+    KeysUnavailable,
+    /// A `deny` rule matched (or errored).
+    DeniedByRule,
+    /// A `require` rule did not hold (or errored).
+    RequiredRuleFailed,
+    /// Allow rules exist and none matched.
+    NoRuleAllowed,
+}
+
+impl Reason {
+    /// Every reason, in code order.
+    pub const ALL: [Reason; 21] = [
+        Reason::Allowed,
+        Reason::MissingToken,
+        Reason::MultipleTokens,
+        Reason::MalformedToken,
+        Reason::TokenTooLarge,
+        Reason::UnsupportedAlgorithm,
+        Reason::UnknownIssuer,
+        Reason::UnknownKey,
+        Reason::InvalidSignature,
+        Reason::InvalidType,
+        Reason::UnknownCriticalHeader,
+        Reason::Expired,
+        Reason::NotYetValid,
+        Reason::IssuedInFuture,
+        Reason::LifetimeTooLong,
+        Reason::InvalidAudience,
+        Reason::InvalidClaim,
+        Reason::KeysUnavailable,
+        Reason::DeniedByRule,
+        Reason::RequiredRuleFailed,
+        Reason::NoRuleAllowed,
+    ];
+
+    /// The stable numeric code (the C ABI's `CLAIMCHECK_REASON_*`).
+    pub const fn code(self) -> u32 {
+        match self {
+            Reason::Allowed => 0,
+            Reason::MissingToken => 1,
+            Reason::MultipleTokens => 2,
+            Reason::MalformedToken => 3,
+            Reason::TokenTooLarge => 4,
+            Reason::UnsupportedAlgorithm => 5,
+            Reason::UnknownIssuer => 6,
+            Reason::UnknownKey => 7,
+            Reason::InvalidSignature => 8,
+            Reason::InvalidType => 9,
+            Reason::UnknownCriticalHeader => 10,
+            Reason::Expired => 11,
+            Reason::NotYetValid => 12,
+            Reason::IssuedInFuture => 13,
+            Reason::LifetimeTooLong => 14,
+            Reason::InvalidAudience => 15,
+            Reason::InvalidClaim => 16,
+            Reason::KeysUnavailable => 17,
+            Reason::DeniedByRule => 18,
+            Reason::RequiredRuleFailed => 19,
+            Reason::NoRuleAllowed => 20,
+        }
+    }
+
+    /// The reason for a numeric code, if the code is known.
+    pub fn from_code(code: u32) -> Option<Reason> {
+        Reason::ALL.iter().copied().find(|r| r.code() == code)
+    }
+
+    /// The stable snake_case name.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Reason::Allowed => "allowed",
+            Reason::MissingToken => "missing_token",
+            Reason::MultipleTokens => "multiple_tokens",
+            Reason::MalformedToken => "malformed_token",
+            Reason::TokenTooLarge => "token_too_large",
+            Reason::UnsupportedAlgorithm => "unsupported_algorithm",
+            Reason::UnknownIssuer => "unknown_issuer",
+            Reason::UnknownKey => "unknown_key",
+            Reason::InvalidSignature => "invalid_signature",
+            Reason::InvalidType => "invalid_type",
+            Reason::UnknownCriticalHeader => "unknown_critical_header",
+            Reason::Expired => "expired",
+            Reason::NotYetValid => "not_yet_valid",
+            Reason::IssuedInFuture => "issued_in_future",
+            Reason::LifetimeTooLong => "lifetime_too_long",
+            Reason::InvalidAudience => "invalid_audience",
+            Reason::InvalidClaim => "invalid_claim",
+            Reason::KeysUnavailable => "keys_unavailable",
+            Reason::DeniedByRule => "denied_by_rule",
+            Reason::RequiredRuleFailed => "required_rule_failed",
+            Reason::NoRuleAllowed => "no_rule_allowed",
+        }
+    }
+
+    /// The reason with this snake_case name.
+    pub fn from_name(name: &str) -> Option<Reason> {
+        Reason::ALL.iter().copied().find(|r| r.as_str() == name)
+    }
+
+    /// The message a client may see: it names the problem and nothing internal.
+    pub const fn client_message(self) -> &'static str {
+        match self {
+            Reason::Allowed => "allowed",
+            Reason::MissingToken => "an access token is required",
+            Reason::MultipleTokens => "the request carries more than one access token",
+            Reason::MalformedToken => "the access token is malformed",
+            Reason::TokenTooLarge => "the access token is too large",
+            Reason::UnsupportedAlgorithm => "the access token's algorithm is not accepted",
+            Reason::UnknownIssuer => "the access token's issuer is not trusted",
+            Reason::UnknownKey => "the access token's signing key is not known",
+            Reason::InvalidSignature => "the access token's signature is invalid",
+            Reason::InvalidType => "the access token's type is not accepted",
+            Reason::UnknownCriticalHeader => "the access token uses an unsupported critical extension",
+            Reason::Expired => "the access token expired",
+            Reason::NotYetValid => "the access token is not valid yet",
+            Reason::IssuedInFuture => "the access token was issued in the future",
+            Reason::LifetimeTooLong => "the access token's lifetime is too long",
+            Reason::InvalidAudience => "the access token is not meant for this service",
+            Reason::InvalidClaim => "the access token has a missing or invalid claim",
+            Reason::KeysUnavailable => "the service cannot verify access tokens right now",
+            Reason::DeniedByRule => "access denied",
+            Reason::RequiredRuleFailed => "access denied",
+            Reason::NoRuleAllowed => "access denied",
+        }
+    }
+
+    /// True for the reasons that say the presented token itself is invalid
+    /// (401 `invalid_token`).
+    pub const fn is_invalid_token(self) -> bool {
+        matches!(
+            self,
+            Reason::MalformedToken
+                | Reason::TokenTooLarge
+                | Reason::UnsupportedAlgorithm
+                | Reason::UnknownIssuer
+                | Reason::UnknownKey
+                | Reason::InvalidSignature
+                | Reason::InvalidType
+                | Reason::UnknownCriticalHeader
+                | Reason::Expired
+                | Reason::NotYetValid
+                | Reason::IssuedInFuture
+                | Reason::LifetimeTooLong
+                | Reason::InvalidAudience
+                | Reason::InvalidClaim
+        )
+    }
+}
+
+impl fmt::Display for Reason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+
+/// Why a token was refused, for the decision: the reason and a log detail.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenError {
+    /// The stable reason.
+    pub reason: Reason,
+    /// What exactly is wrong, for logs.
+    pub detail: String,
+}
+
+impl TokenError {
+    /// A refusal with this reason and detail.
+    pub(crate) fn new(reason: Reason, detail: impl Into<String>) -> TokenError {
+        TokenError { reason, detail: detail.into() }
+    }
+}
+
+impl std::fmt::Display for TokenError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.reason, self.detail)
+    }
+}
+
