@@ -28,7 +28,7 @@ pub struct CredentialSource {
 
 /// One place to look for the credential (`authentication.tokenSource`).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum Place {
+pub(crate) enum TokenPlace {
     Header { name: String, prefix: String },
     Cookie { name: String },
     Query { name: String },
@@ -37,17 +37,17 @@ pub(crate) enum Place {
 /// The configured places, in order, each with the source a decision reports.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TokenSources {
-    places: Vec<(Place, CredentialSource)>,
+    places: Vec<(TokenPlace, CredentialSource)>,
 }
 
 /// The default header's name, shared by every decision that reports it.
 const AUTHORIZATION: &str = "authorization";
 
-fn source_of(place: &Place) -> CredentialSource {
+fn source_of(place: &TokenPlace) -> CredentialSource {
     let (kind, name) = match place {
-        Place::Header { name, .. } => (CredentialKind::Header, name),
-        Place::Cookie { name } => (CredentialKind::Cookie, name),
-        Place::Query { name } => (CredentialKind::Query, name),
+        TokenPlace::Header { name, .. } => (CredentialKind::Header, name),
+        TokenPlace::Cookie { name } => (CredentialKind::Cookie, name),
+        TokenPlace::Query { name } => (CredentialKind::Query, name),
     };
     let name = if kind == CredentialKind::Header && name == AUTHORIZATION {
         Cow::Borrowed(AUTHORIZATION)
@@ -76,7 +76,7 @@ pub enum Credential<'a> {
 
 impl Default for TokenSources {
     fn default() -> Self {
-        let place = Place::Header { name: AUTHORIZATION.to_owned(), prefix: "Bearer ".to_owned() };
+        let place = TokenPlace::Header { name: AUTHORIZATION.to_owned(), prefix: "Bearer ".to_owned() };
         let source = source_of(&place);
         TokenSources { places: vec![(place, source)] }
     }
@@ -84,11 +84,11 @@ impl Default for TokenSources {
 
 impl TokenSources {
     /// These places, in order. Header names compare in lower case.
-    pub(crate) fn new(places: impl IntoIterator<Item = Place>) -> TokenSources {
+    pub(crate) fn new(places: impl IntoIterator<Item = TokenPlace>) -> TokenSources {
         let places = places
             .into_iter()
             .map(|place| match place {
-                Place::Header { name, prefix } => Place::Header { name: name.to_ascii_lowercase(), prefix },
+                TokenPlace::Header { name, prefix } => TokenPlace::Header { name: name.to_ascii_lowercase(), prefix },
                 other => other,
             })
             .map(|place| {
@@ -101,11 +101,11 @@ impl TokenSources {
 
     /// Looks in every configured place and reports what the request carries.
     pub fn find<'a>(&self, request: &Request<'a>) -> Credential<'a> {
-        let mut found = Found::default();
+        let mut found = CredentialsSeen::default();
         for (place, source) in &self.places {
             found.source = Some(source);
             match place {
-                Place::Header { name, prefix } => {
+                TokenPlace::Header { name, prefix } => {
                     for value in request.header_values(name) {
                         match header_credential(value, prefix) {
                             HeaderValue::Other => {}
@@ -114,7 +114,7 @@ impl TokenSources {
                         }
                     }
                 }
-                Place::Cookie { name } => match request.cookies {
+                TokenPlace::Cookie { name } => match request.cookies {
                     Some(cookies) => {
                         for (_, v) in cookies.iter().filter(|(n, _)| n == name) {
                             found.record(Ok(Cow::Borrowed(v)), "a cookie");
@@ -128,7 +128,7 @@ impl TokenSources {
                         }
                     }
                 },
-                Place::Query { name } => match request.query {
+                TokenPlace::Query { name } => match request.query {
                     Some(params) => {
                         for (_, v) in params.iter().filter(|(n, _)| n == name) {
                             found.record(Ok(Cow::Borrowed(v)), "the query");
@@ -158,14 +158,14 @@ type Seen<'a> = Result<Cow<'a, str>, String>;
 
 /// Credentials seen so far while looking through the places.
 #[derive(Default)]
-struct Found<'a, 's> {
+struct CredentialsSeen<'a, 's> {
     /// The place being looked at.
     source: Option<&'s CredentialSource>,
     first: Option<(Seen<'a>, &'static str, Option<&'s CredentialSource>)>,
     second_place: Option<&'static str>,
 }
 
-impl<'a> Found<'a, '_> {
+impl<'a> CredentialsSeen<'a, '_> {
     fn record(&mut self, token: Seen<'a>, place: &'static str) {
         if self.first.is_none() {
             self.first = Some((token, place, self.source));
@@ -302,9 +302,9 @@ mod tests {
 
     fn all_sources() -> TokenSources {
         TokenSources::new([
-            Place::Header { name: "Authorization".into(), prefix: "Bearer ".into() },
-            Place::Cookie { name: "session".into() },
-            Place::Query { name: "access_token".into() },
+            TokenPlace::Header { name: "Authorization".into(), prefix: "Bearer ".into() },
+            TokenPlace::Cookie { name: "session".into() },
+            TokenPlace::Query { name: "access_token".into() },
         ])
     }
 
@@ -324,7 +324,7 @@ mod tests {
         );
         let r = Request { path: "/x?a=1&access_token=q%2Ev", ..Default::default() };
         assert_eq!(s.find(&r), Credential::Present("q.v".into(), source(CredentialKind::Query, "access_token")));
-        let custom = TokenSources::new([Place::Header { name: "X-Token".into(), prefix: String::new() }]);
+        let custom = TokenSources::new([TokenPlace::Header { name: "X-Token".into(), prefix: String::new() }]);
         let h = [("x-token", "t1")];
         assert_eq!(
             custom.find(&Request { headers: &h, ..Default::default() }),

@@ -317,13 +317,13 @@ pub(crate) fn read_bounded(path: &Path, max: usize) -> Result<Vec<u8>, String> {
 /// default `Authorization: Bearer`).
 fn token_sources(sources: Option<&[crate::config::schema::TokenSource]>) -> TokenSources {
     use crate::config::schema::TokenSource;
-    use crate::credential::Place;
+    use crate::credential::TokenPlace;
     let Some(sources) = sources else {
         return TokenSources::default();
     };
     TokenSources::new(sources.iter().map(|s| match s {
-        TokenSource::Header(h) => Place::Header { name: h.name.clone(), prefix: h.prefix.clone().unwrap_or_default() },
-        TokenSource::Cookie(c) => Place::Cookie { name: c.name.clone() },
-        TokenSource::Query(q) => Place::Query { name: q.name.clone() },
+        TokenSource::Header(h) => TokenPlace::Header { name: h.name.clone(), prefix: h.prefix.clone().unwrap_or_default() },
+        TokenSource::Cookie(c) => TokenPlace::Cookie { name: c.name.clone() },
+        TokenSource::Query(q) => TokenPlace::Query { name: q.name.clone() },
     }))
 }

@@ -6,11 +6,11 @@
 //! The cel crate asks for a qualified name (`auth.claims.groups`) before its
 //! prefixes, so common paths are answered directly (one claim converted and
 //! cached, no `auth` or claims map built), and the rewritten
-//! `"x" in <claim or scopes>` tests (see `compile::rewrite_in`) are answered
+//! `"x" in <claim or scopes>` tests (see `rewrite::rewrite_in`) are answered
 //! from the identity without converting the list. Whatever is not answered
 //! falls back to the maps, so values and errors are those of the maps.
 
-use super::compile::{Haystack, Needs, Want, IN_KNOWN, IN_VALUE, MAX_CLAIM_SLOTS};
+use super::reads::{InList, Reads, Selection, Slot, MAX_CLAIM_SLOTS};
 use super::environment::HOST_VARIABLES;
 use super::RuleInput;
 use crate::identity::Identity;
@@ -40,10 +40,10 @@ pub(crate) struct Activation<'r> {
     identity: Option<&'r Identity>,
     request: &'r Request<'r>,
     now: f64,
-    needs: &'r Needs,
+    reads: &'r Reads,
     /// The claims map (`jwt`, and `auth.claims` when read as a whole).
     claims: OnceLock<BoxVal<'r>>,
-    /// Claims read by path, by their index in `needs.claim_slots`; `None`
+    /// Claims read by path, by their index in `reads.claim_slots`; `None`
     /// when the token lacks the claim.
     claim_cache: [OnceLock<Option<BoxVal<'r>>>; MAX_CLAIM_SLOTS],
     scopes: OnceLock<BoxVal<'r>>,
@@ -63,13 +63,13 @@ pub(crate) struct Activation<'r> {
 }
 
 impl<'r> Activation<'r> {
-    /// An activation over `input` that builds what `needs` says.
-    pub(crate) fn new(input: &RuleInput<'r, '_>, needs: &'r Needs) -> Self {
+    /// An activation over `input` that builds what `reads` says.
+    pub(crate) fn new(input: &RuleInput<'r, '_>, reads: &'r Reads) -> Self {
         Activation {
             identity: input.identity,
             request: shorten(input.request),
             now: input.now,
-            needs,
+            reads,
             claims: OnceLock::new(),
             claim_cache: std::array::from_fn(|_| OnceLock::new()),
             scopes: OnceLock::new(),
@@ -92,17 +92,17 @@ impl<'r> Activation<'r> {
 
     fn build_claims(&self, identity: &'r Identity) -> BoxVal<'r> {
         let claims = identity.claims.as_ref();
-        let map: HashMap<CelMapKey<'r>, BoxVal<'r>> = match &self.needs.claims {
-            Want::All => claims
+        let map: HashMap<CelMapKey<'r>, BoxVal<'r>> = match &self.reads.claims {
+            Selection::All => claims
                 .iter()
                 .map(|(k, v)| (CelMapKey::from(k), json_to_val(v, 0)))
                 .collect(),
-            Want::Some(names) => names
+            Selection::Some(names) => names
                 .iter()
                 .filter_map(|n| claims.get_key_value(n.as_str()))
                 .map(|(k, v)| (CelMapKey::from(k), json_to_val(v, 0)))
                 .collect(),
-            Want::Nothing => HashMap::new(),
+            Selection::Nothing => HashMap::new(),
         };
         Box::new(CelMap::from(map))
     }
@@ -111,7 +111,7 @@ impl<'r> Activation<'r> {
         let Some(id) = self.identity else {
             return Box::new(CelNull);
         };
-        let want = &self.needs.auth_fields;
+        let want = &self.reads.auth_fields;
         let mut map: HashMap<CelMapKey<'r>, BoxVal<'r>> = HashMap::new();
         if want.wants("claims") {
             map.insert(CelMapKey::from("claims"), self.build_claims(id));
@@ -137,7 +137,7 @@ impl<'r> Activation<'r> {
 
     fn build_request(&self) -> BoxVal<'r> {
         let req = self.request;
-        let want = &self.needs.request_fields;
+        let want = &self.reads.request_fields;
         let mut node = Node::Map(Vec::new());
         for (name, value) in [("method", req.method), ("path", req.path), ("host", req.host)] {
             if want.wants(name) {
@@ -162,7 +162,7 @@ impl<'r> Activation<'r> {
             } else {
                 Cow::Borrowed(*name)
             };
-            if !self.needs.headers.wants(&lower) {
+            if !self.reads.headers.wants(&lower) {
                 continue;
             }
             groups.entry(lower).or_default().push(value);
@@ -244,7 +244,7 @@ impl<'r> Activation<'r> {
             return None;
         }
         let id = self.identity?;
-        let slot = self.needs.claim_slots.iter().position(|s| s == name)?;
+        let slot = self.reads.claim_slots.iter().position(|s| s == name)?;
         self.claim_cache
             .get(slot)?
             .get_or_init(|| id.claims.get(name).map(|v| json_to_val(v, 0)))
@@ -268,11 +268,10 @@ impl<'r> Activation<'r> {
         }
     }
 
-    /// `needs.in_checks[n]` answered from the identity: `None` when it
+    /// `reads.in_checks[n]` answered from the identity: `None` when it
     /// cannot be (unauthenticated, the claim missing or not a list), and the
     /// original `"x" in <path>` must run instead.
-    fn in_check(&self, n: &str) -> Option<bool> {
-        let n = n.parse::<usize>().ok()?;
+    fn in_check(&self, n: usize) -> Option<bool> {
         let Some(cached) = self.in_cache.get(n) else {
             return self.compute_in_check(n);
         };
@@ -289,13 +288,13 @@ impl<'r> Activation<'r> {
     }
 
     fn compute_in_check(&self, n: usize) -> Option<bool> {
-        let (haystack, needle) = self.needs.in_checks.get(n)?;
+        let (haystack, needle) = self.reads.in_checks.get(n)?;
         let id = self.identity?;
         match haystack {
-            Haystack::Scopes => Some(id.scopes.iter().any(|s| s == needle)),
+            InList::Scopes => Some(id.scopes.iter().any(|s| s == needle)),
             // as CEL's `in` over the converted list: only a string element
             // equals a string
-            Haystack::Claim(claim) => id.claims.array_contains_str(claim, needle),
+            InList::Claim(claim) => id.claims.array_contains_str(claim, needle),
         }
     }
 
@@ -336,11 +335,10 @@ impl<'r> Activation<'r> {
 
 impl VariableResolver for Activation<'_> {
     fn resolve<'b>(&'b self, variable: &str) -> Option<CowVal<'b, 'b>> {
-        if let Some(n) = variable.strip_prefix(IN_KNOWN) {
-            return Some(CowVal::Borrowed(self.bool_val(self.in_check(n).is_some())));
-        }
-        if let Some(n) = variable.strip_prefix(IN_VALUE) {
-            return Some(CowVal::Borrowed(self.bool_val(self.in_check(n).unwrap_or(false))));
+        match Slot::parse(variable) {
+            Some(Slot::InKnown(n)) => return Some(CowVal::Borrowed(self.bool_val(self.in_check(n).is_some()))),
+            Some(Slot::InValue(n)) => return Some(CowVal::Borrowed(self.bool_val(self.in_check(n).unwrap_or(false)))),
+            None => {}
         }
         // A qualified name (`auth.claims.groups`) is asked for before its
         // prefixes: answer the common paths directly, without building the

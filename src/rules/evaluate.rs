@@ -1,7 +1,8 @@
 //! Per-request evaluation: deny, then require, then allow, failing closed.
 
 use super::activation::Activation;
-use super::compile::{CompiledRule, Want};
+use super::compile::CompiledRule;
+use super::reads::Selection;
 use super::environment::{reset_budget, EvalBudget};
 use super::{Refusal, RuleInput, RuleKind, RuleOutcome, RuleSet};
 use cel::common::types::CelBool;
@@ -45,13 +46,13 @@ pub(crate) fn eval_value<'b, 'v>(
 }
 
 pub(crate) fn evaluate(set: &RuleSet, input: &RuleInput<'_, '_>) -> RuleOutcome {
-    let activation = Activation::new(input, &set.needs);
+    let activation = Activation::new(input, &set.reads);
     let mut ctx = set.root.new_inner_scope();
     ctx.set_variable_resolver(&activation);
     let max = EvalBudget { comprehension: set.max_comprehension_size, cost: set.max_rule_cost };
     // Past the header bound, rules that read `request.headers` fail closed
     // with a clear error rather than grouping an unbounded list.
-    let too_many_headers = (set.needs.headers != Want::Nothing && input.request.headers.len() > set.max_headers)
+    let too_many_headers = (set.reads.headers != Selection::Nothing && input.request.headers.len() > set.max_headers)
         .then(|| {
             format!(
                 "the request has {} headers, more than `limits.maxHeaders` ({}); rules that read `request.headers` fail closed",

@@ -7,7 +7,7 @@
 
 use super::environment::EvalBudget;
 use super::activation::json_to_val;
-use super::compile::{compile_rules, on_compile_thread, Compiled, HARD_MAX_DEPTH};
+use super::compile::{compile_rules, on_compile_thread, CompiledRules, HARD_MAX_DEPTH};
 use super::evaluate::eval_value;
 use super::{RuleError, RuleKind, RuleLimits, RuleSpec};
 use cel::common::value::Val;
@@ -20,7 +20,7 @@ fn compile_one(
     limits: &RuleLimits,
     depth_cap: usize,
     check_names: bool,
-) -> Result<Compiled, String> {
+) -> Result<CompiledRules, String> {
     let spec = vec![RuleSpec { kind: RuleKind::Allow, expr: expr.to_owned() }];
     let limits = limits.clone();
     on_compile_thread(move || {

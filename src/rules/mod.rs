@@ -12,6 +12,7 @@
 //!   does not match.
 
 mod activation;
+mod ast;
 mod bind;
 mod compile;
 mod cost;
@@ -19,8 +20,11 @@ mod environment;
 mod evaluate;
 #[cfg(any(test, feature = "cli", feature = "test-hooks"))]
 mod expression;
+mod names;
 mod prescan;
+mod reads;
 mod regex_cache;
+mod rewrite;
 mod scope_hint;
 
 use crate::identity::Identity;
@@ -156,7 +160,7 @@ pub struct RuleSet {
     deny: Vec<usize>,
     require: Vec<usize>,
     allow: Vec<usize>,
-    needs: compile::Needs,
+    reads: reads::Reads,
     root: cel::Context<'static, 'static>,
     max_comprehension_size: usize,
     max_headers: usize,
@@ -170,7 +174,7 @@ impl std::fmt::Debug for RuleSet {
             .field("deny", &self.deny)
             .field("require", &self.require)
             .field("allow", &self.allow)
-            .field("needs", &self.needs)
+            .field("reads", &self.reads)
             .finish_non_exhaustive()
     }
 }
@@ -205,7 +209,7 @@ impl RuleSet {
             require: evaluate::indexes_of(&compiled.rules, RuleKind::Require),
             allow: evaluate::indexes_of(&compiled.rules, RuleKind::Allow),
             rules: compiled.rules,
-            needs: compiled.needs,
+            reads: compiled.reads,
             root: compiled.root,
             max_comprehension_size: limits.max_comprehension_size,
             max_headers: limits.max_headers,

@@ -171,16 +171,16 @@ fn environment_variables() {
 #[test]
 fn lazy_activation_builds_only_what_is_read() {
     let set = rules(&[(Allow, r#""AI-Users" in auth.claims.groups"#)]);
-    assert_eq!(set.needs.claims, compile::Want::Some(["groups".to_owned()].into()));
-    assert_eq!(set.needs.auth_fields, compile::Want::Some(["claims".to_owned()].into()));
-    assert_eq!(set.needs.request_fields, compile::Want::Nothing);
+    assert_eq!(set.reads.claims, reads::Selection::Some(["groups".to_owned()].into()));
+    assert_eq!(set.reads.auth_fields, reads::Selection::Some(["claims".to_owned()].into()));
+    assert_eq!(set.reads.request_fields, reads::Selection::Nothing);
     // and reading the same claims lazily gives the same answers as reading all
     let all = rules(&[(Allow, r#""AI-Users" in auth.claims.groups && size(jwt) > 0"#)]);
-    assert_eq!(all.needs.claims, compile::Want::All);
+    assert_eq!(all.reads.claims, reads::Selection::All);
     assert_eq!(eval(&set, Some(&okta())).rule, Some(0));
     assert_eq!(eval(&all, Some(&okta())).rule, Some(0));
     let hdr = rules(&[(Allow, "request.headers['X-A'] == '1'")]);
-    assert_eq!(hdr.needs.headers, compile::Want::Some(["x-a".to_owned()].into()));
+    assert_eq!(hdr.reads.headers, reads::Selection::Some(["x-a".to_owned()].into()));
 }
 
 #[test]
