@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Args;
-use claimcheck::{Attribute, AttributeValue, Decision, Engine, Request};
+use claimcheck::{Attribute, AttributeValue, CredentialKind, Decision, Engine, Request};
 use serde_json::{json, Value};
 
 use crate::common::config_path;
@@ -166,5 +166,13 @@ pub fn decision_json(d: &Decision) -> Value {
         "claims": id.map(|i| Value::Object(i.claims.to_map())),
         "rule": d.rule,
         "rule_errored": d.rule_errored,
+        "credential": d.credential.as_ref().map(|c| json!({
+            "kind": match c.kind {
+                CredentialKind::Header => "header",
+                CredentialKind::Cookie => "cookie",
+                CredentialKind::Query => "query",
+            },
+            "name": c.name,
+        })),
     })
 }

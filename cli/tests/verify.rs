@@ -20,9 +20,9 @@ fn json_of(out: &Output) -> Value {
     serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("stdout is not JSON ({e}): {}", String::from_utf8_lossy(&out.stdout)))
 }
 
-const FIELDS: [&str; 12] = [
+const FIELDS: [&str; 13] = [
     "allowed", "status", "reason", "message", "detail", "www_authenticate", "provider", "issuer", "subject", "claims", "rule",
-    "rule_errored",
+    "rule_errored", "credential",
 ];
 
 #[test]
@@ -38,6 +38,7 @@ fn allowed_token_prints_every_field_and_exits_0() {
     assert_eq!(v["subject"], "alice@example.com");
     assert_eq!(v["claims"]["groups"][1], "AI-Users");
     assert_eq!(v["rule"], Value::Null);
+    assert_eq!(v["credential"], serde_json::json!({"kind": "header", "name": "authorization"}));
 }
 
 #[test]

@@ -6,7 +6,7 @@
 //!   rule's index, a 1-based column, and a message on any parse error, unknown
 //!   variable or function, or exceeded limit. It never panics and never
 //!   overflows the stack, whatever the text.
-//! - [`RuleSet::evaluate`] applies DESIGN.md's semantics: any matching deny
+//! - [`RuleSet::evaluate`] applies the README's rule semantics: any matching deny
 //!   denies; then every require must hold; then one allow must match (no allow
 //!   rules: allowed). An erroring deny or require denies; an erroring allow
 //!   does not match.
