@@ -14,7 +14,7 @@
 
 use std::sync::Arc;
 
-use claimcheck::rules::{RuleInput, RuleKind, RuleLimits, RuleSet, RuleSpec};
+use claimcheck::test_hooks::{RuleInput, RuleKind, RuleLimits, RuleSet, RuleSpec};
 use claimcheck::{Attribute, AttributeValue, Claims, Identity, Request, Scopes};
 use claimcheck_fuzz::{split_nul, NOW};
 use libfuzzer_sys::fuzz_target;
@@ -82,7 +82,7 @@ fuzz_target!(|data: &[u8]| {
     }
     if kinds & 0x80 != 0 {
         if let Some(first) = specs.first() {
-            let _ = claimcheck::rules::eval_expression(&first.expr, &attr_doc, &limits);
+            let _ = claimcheck::cli::eval_expression(&first.expr, &attr_doc, &limits);
         }
     }
 });

@@ -11,18 +11,21 @@
 //!   `array_contains_str` (text path before parsing, value path after) agree
 //!   with the serde_json value; member order and count agree;
 //! - `auth.scopes` (scopes_from_claims) agrees with the documented rule;
-//! - `ClaimPolicy::check` (exp, nbf, iat, sub, jti, aud, required claims,
-//!   maxLifetime) gives the same verdict and reason as the documented
-//!   checks evaluated on serde_json's values, at several clocks including
-//!   each time claim's own boundary.
+//! - the whole validation of the text as a token's claims (signed with the
+//!   HS256 fixture key; an `iss` of the provider is added when it has none)
+//!   gives the reason the documented checks give on serde_json's values:
+//!   malformed, iss, exp, nbf, iat, sub, jti, aud, required claims and
+//!   maxLifetime, for two provider policies and several clocks including
+//!   each time claim's own boundaries.
 #![no_main]
 
 use std::fmt;
 
-use claimcheck::claims::JsonKind;
-use claimcheck::config::schema::TypRequirement;
-use claimcheck::verify::{AudienceCheck, ClaimPolicy};
-use claimcheck::{Claims, Identity, Reason};
+use std::sync::OnceLock;
+
+use claimcheck::dev::DevKey;
+use claimcheck::{Claims, Engine, Identity, Reason, Request};
+use claimcheck_fuzz::{decide, default_header, keys, sign, Signer, HS_ISSUER};
 use libfuzzer_sys::fuzz_target;
 use serde::de::{Deserializer, MapAccess, Visitor};
 use serde_json::Value;
@@ -65,14 +68,16 @@ fn depth(v: &Value) -> usize {
     }
 }
 
-fn kind(v: &Value) -> JsonKind {
+/// The name of `Claims::kind`'s answer for a value (`JsonKind` is not
+/// nameable from outside the crate, so its Debug text is compared).
+fn kind(v: &Value) -> &'static str {
     match v {
-        Value::String(_) => JsonKind::String,
-        Value::Number(_) => JsonKind::Number,
-        Value::Bool(_) => JsonKind::Bool,
-        Value::Null => JsonKind::Null,
-        Value::Array(_) => JsonKind::Array,
-        Value::Object(_) => JsonKind::Object,
+        Value::String(_) => "String",
+        Value::Number(_) => "Number",
+        Value::Bool(_) => "Bool",
+        Value::Null => "Null",
+        Value::Array(_) => "Array",
+        Value::Object(_) => "Object",
     }
 }
 
@@ -104,20 +109,27 @@ fuzz_target!(|data: &[u8]| {
         ours.as_ref().err(),
         theirs.as_ref().map(|m| m.len())
     );
-    let (Some(members), Some(d)) = (theirs, ref_depth) else { return };
+    let (Some(members), Some(d)) = (theirs, ref_depth) else {
+        check_engine(text, None);
+        return;
+    };
     if unique != Some(true) {
+        check_engine(text, None);
         return;
     }
     // The depth bound is exact: d is accepted, d - 1 is not.
     assert!(Claims::parse(text.to_owned(), d).is_ok(), "depth {d} refused: {text:?}");
     assert!(Claims::parse(text.to_owned(), d - 1).is_err(), "depth {} accepted: {text:?}", d - 1);
-    let Ok(fast) = ours else { return };
+    let Ok(fast) = ours else {
+        check_engine(text, None);
+        return;
+    };
     let fresh = Claims::parse(text.to_owned(), DEPTH).unwrap();
 
     assert_eq!(fast.len(), members.len());
     for (name, want) in &members {
         assert!(fast.contains_key(name), "{name:?} missing: {text:?}");
-        assert_eq!(fast.kind(name), Some(kind(want)), "kind of {name:?}: {text:?}");
+        assert_eq!(fast.kind(name).map(|k| format!("{k:?}")).as_deref(), Some(kind(want)), "kind of {name:?}: {text:?}");
         let raw = fast.raw(name).unwrap();
         let raw_value: Value = serde_json::from_str(raw).unwrap_or_else(|e| panic!("raw {raw:?} of {name:?} does not parse: {e}"));
         assert_eq!(exact(&raw_value), exact(want), "raw of {name:?}: {text:?}");
@@ -150,7 +162,7 @@ fuzz_target!(|data: &[u8]| {
     assert_eq!(order, want_order, "member order: {text:?}");
 
     check_scopes(&fast, lookup(&members, "scp"), lookup(&members, "scope"), text);
-    check_policies(&fast, &members, text);
+    check_engine(text, if theirs_ok { Some(&members) } else { None });
 });
 
 fn lookup<'m>(members: &'m [(String, Value)], name: &str) -> Option<&'m Value> {
@@ -171,89 +183,152 @@ fn check_scopes(claims: &Claims, scp: Option<&Value>, scope: Option<&Value>, tex
     assert_eq!(Identity::scopes_from_claims(claims), want, "scopes: {text:?}");
 }
 
-/// The documented claim checks, on serde_json's values.
-fn reference_check(policy: &ClaimPolicy, members: &[(String, Value)], now: f64) -> Result<(), Reason> {
+/// A provider policy as the config sets it, and the engine built from it.
+struct Policy {
+    engine: Engine,
+    audiences: Option<Vec<&'static str>>,
+    leeway: f64,
+    required: &'static [&'static str],
+    max_lifetime: Option<f64>,
+}
+
+fn policies() -> &'static [Policy] {
+    static P: OnceLock<Vec<Policy>> = OnceLock::new();
+    P.get_or_init(|| {
+        let build = |audiences: Option<Vec<&'static str>>, leeway: f64, required: &'static [&'static str], max_lifetime: Option<f64>| {
+            let mut provider = serde_json::json!({
+                "issuer": HS_ISSUER,
+                "audiences": audiences.clone().unwrap_or_else(|| vec!["*"]),
+                "algorithms": ["HS256"],
+                "leeway": format!("{leeway}s"),
+                "requiredClaims": required,
+                "jwks": {"inline": DevKey::jwks(&[&keys().hs])}
+            });
+            if let Some(max) = max_lifetime {
+                provider["maxLifetime"] = Value::String(format!("{max}s"));
+            }
+            let config = serde_json::json!({
+                "authentication": {"mode": "strict", "providers": [provider]},
+                "limits": {"maxTokenSize": 1 << 20, "maxJsonDepth": DEPTH}
+            });
+            let engine = Engine::new(&config.to_string()).expect("policy config loads");
+            Policy { engine, audiences, leeway, required, max_lifetime }
+        };
+        vec![
+            build(Some(vec!["api://default", "b"]), 60.0, &[], None),
+            build(None, 0.0, &["sub", "exp"], Some(3600.0)),
+        ]
+    })
+}
+
+/// What the documented checks decide for valid claims `members` at `now`.
+fn expected(policy: &Policy, members: &[(String, Value)], now: f64) -> Reason {
     let get = |name: &str| lookup(members, name);
-    for name in &policy.required {
+    match get("iss") {
+        None => {} // the provider's issuer is added
+        Some(Value::String(s)) if s == HS_ISSUER => {}
+        Some(Value::String(_)) => return Reason::UnknownIssuer,
+        Some(_) => return Reason::InvalidClaim,
+    }
+    // The provider requires its configured claims (`exp` when none are
+    // configured), `iss`, and `aud` when it names audiences
+    // (src/engine/compiled.rs).
+    let aud: &[&str] = if policy.audiences.is_some() { &["aud"] } else { &[] };
+    for name in policy.required.iter().chain(aud) {
         if get(name).is_none_or(Value::is_null) {
-            return Err(Reason::InvalidClaim);
+            return Reason::InvalidClaim;
         }
     }
     let date = |name: &str| -> Result<Option<f64>, Reason> {
         match get(name) {
             None => Ok(None),
             // A NumericDate between 0000-01-01 and 9999-12-31T23:59:59Z
-            // (src/verify/claims.rs, commit a299f1d).
+            // (src/verify/claims.rs).
             Some(v) => v.as_f64().filter(|f| (EARLIEST_DATE..=LATEST_DATE).contains(f)).map(Some).ok_or(Reason::InvalidClaim),
         }
     };
-    let exp = date("exp")?;
-    let nbf = date("nbf")?;
-    let iat = date("iat")?;
-    for name in ["sub", "jti"] {
-        if get(name).is_some_and(|v| !v.is_string()) {
-            return Err(Reason::InvalidClaim);
-        }
-    }
-    let auds: Option<Vec<&str>> = match get("aud") {
-        None => None,
-        Some(Value::String(s)) => Some(vec![s.as_str()]),
-        Some(Value::Array(items)) => Some(items.iter().map(|v| v.as_str().ok_or(Reason::InvalidClaim)).collect::<Result<_, _>>()?),
-        Some(_) => return Err(Reason::InvalidClaim),
-    };
-    if exp.is_some_and(|exp| now >= exp + policy.leeway) {
-        return Err(Reason::Expired);
-    }
-    if nbf.is_some_and(|nbf| now + policy.leeway < nbf) {
-        return Err(Reason::NotYetValid);
-    }
-    if iat.is_some_and(|iat| iat > now + policy.leeway) {
-        return Err(Reason::IssuedInFuture);
-    }
-    if let Some(max) = policy.max_lifetime {
-        let (Some(exp), Some(iat)) = (exp, iat) else { return Err(Reason::InvalidClaim) };
-        if exp - iat > max {
-            return Err(Reason::LifetimeTooLong);
-        }
-    }
-    if let AudienceCheck::OneOf(accepted) = &policy.audiences {
-        let auds = auds.ok_or(Reason::InvalidClaim)?;
-        if !auds.iter().any(|a| accepted.iter().any(|ok| ok == a)) {
-            return Err(Reason::InvalidAudience);
-        }
-    }
-    Ok(())
-}
-
-fn check_policies(claims: &Claims, members: &[(String, Value)], text: &str) {
-    let get = |name: &str| lookup(members, name);
-    let policies = [
-        ClaimPolicy {
-            audiences: AudienceCheck::OneOf(vec!["api://default".into(), "b".into(), String::new()]),
-            leeway: 60.0,
-            required: Vec::new(),
-            max_lifetime: None,
-            typ: TypRequirement::Any,
-        },
-        ClaimPolicy {
-            audiences: AudienceCheck::Any,
-            leeway: 0.0,
-            required: vec!["sub".into(), "exp".into()],
-            max_lifetime: Some(3600.0),
-            typ: TypRequirement::Any,
-        },
-    ];
-    for policy in &policies {
-        let mut clocks = vec![0.0, 1_750_000_000.0, 1_767_229_200.0, -1.0e300, 1.0e300];
-        for name in ["exp", "nbf", "iat"] {
-            if let Some(t) = get(name).and_then(Value::as_f64) {
-                clocks.extend([t, t - policy.leeway, t + policy.leeway, t - policy.leeway - 1.0]);
+    let checked = (|| -> Result<(), Reason> {
+        let exp = date("exp")?;
+        let nbf = date("nbf")?;
+        let iat = date("iat")?;
+        for name in ["sub", "jti"] {
+            if get(name).is_some_and(|v| !v.is_string()) {
+                return Err(Reason::InvalidClaim);
             }
         }
-        for now in clocks {
-            let ours = policy.check(claims, None, now).map_err(|e| e.reason);
-            let want = reference_check(policy, members, now);
-            assert_eq!(ours, want, "claim check at now={now} with {policy:?}: {text:?}");
+        let auds: Option<Vec<&str>> = match get("aud") {
+            None => None,
+            Some(Value::String(s)) => Some(vec![s.as_str()]),
+            Some(Value::Array(items)) => Some(items.iter().map(|v| v.as_str().ok_or(Reason::InvalidClaim)).collect::<Result<_, _>>()?),
+            Some(_) => return Err(Reason::InvalidClaim),
+        };
+        if exp.is_some_and(|exp| now >= exp + policy.leeway) {
+            return Err(Reason::Expired);
+        }
+        if nbf.is_some_and(|nbf| now + policy.leeway < nbf) {
+            return Err(Reason::NotYetValid);
+        }
+        if iat.is_some_and(|iat| iat > now + policy.leeway) {
+            return Err(Reason::IssuedInFuture);
+        }
+        if let Some(max) = policy.max_lifetime {
+            let (Some(exp), Some(iat)) = (exp, iat) else { return Err(Reason::InvalidClaim) };
+            if exp - iat > max {
+                return Err(Reason::LifetimeTooLong);
+            }
+        }
+        if let Some(accepted) = &policy.audiences {
+            let auds = auds.ok_or(Reason::InvalidClaim)?;
+            if !auds.iter().any(|a| accepted.contains(a)) {
+                return Err(Reason::InvalidAudience);
+            }
+        }
+        Ok(())
+    })();
+    checked.err().unwrap_or(Reason::Allowed)
+}
+
+/// The text as a signed token's claims, through the whole engine, against
+/// the documented checks (`members`: serde_json's reading when the text is
+/// a valid claims object, else `None`: then it must be malformed).
+fn check_engine(text: &str, members: Option<&Vec<(String, Value)>>) {
+    let payload = match members {
+        Some(m) if lookup(m, "iss").is_none() => {
+            let open = text.find('{').expect("a valid object has a `{`");
+            let comma = if m.is_empty() { "" } else { "," };
+            format!("{}\"iss\":\"{HS_ISSUER}\"{comma}{}", &text[..=open], &text[open + 1..])
+        }
+        _ => text.to_owned(),
+    };
+    let token = sign(Signer::Hs, default_header(Signer::Hs).as_bytes(), payload.as_bytes());
+    let value = format!("Bearer {token}");
+    let headers = [("authorization", value.as_str())];
+    let request = Request { headers: &headers, ..Request::default() };
+    for policy in policies() {
+        let mut clocks = vec![0.0, 1_750_000_000.0, 1_767_229_200.0, 1.0e15];
+        if let Some(m) = members {
+            for name in ["exp", "nbf", "iat"] {
+                if let Some(t) = lookup(m, name).and_then(Value::as_f64) {
+                    clocks.extend([t, t - policy.leeway, t + policy.leeway, t - policy.leeway - 1.0, t + 0.5]);
+                }
+            }
+        }
+        for now in clocks.into_iter().filter(|t| t.is_finite() && *t >= 0.0) {
+            let decision = decide(&policy.engine, &request, now);
+            let got = decision.reason;
+            let want = match members {
+                None => Reason::MalformedToken,
+                Some(m) => expected(policy, m, now),
+            };
+            assert_eq!(
+                got,
+                want,
+                "at now={now} (leeway {}, required {:?}, maxLifetime {:?}; detail {:?}): {payload:?}",
+                policy.leeway,
+                policy.required,
+                policy.max_lifetime,
+                decision.detail
+            );
         }
     }
 }

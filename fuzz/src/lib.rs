@@ -7,7 +7,7 @@
 use std::sync::OnceLock;
 
 use claimcheck::dev::DevKey;
-use claimcheck::token::base64url;
+use claimcheck::test_hooks::base64url;
 use claimcheck::Engine;
 use serde_json::{json, Value};
 
