@@ -6,6 +6,8 @@
 pub use crate::config::schema::{Jwks, Provider};
 pub use crate::config::duration::ConfigDuration;
 pub use crate::config::load::parse_config;
+pub use crate::config::native::{native_text, native_tree};
+pub use crate::config::origin::{Origin, Shape};
 pub use crate::config::schema::{ConfigFile, Limits};
 pub use crate::credential::percent_decode;
 pub use crate::json::base64url;

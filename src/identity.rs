@@ -49,6 +49,97 @@ impl PartialEq for Scopes {
     }
 }
 
+/// A claim path: the claim's name, then the members inside it
+/// (`["realm_access", "roles"]`).
+pub(crate) type ClaimPath = Vec<String>;
+
+/// Where a provider's `auth.groups` and `auth.roles` come from (the
+/// config's `groupsClaim` / `rolesClaim`, or what the preset says).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct ClaimViews {
+    pub groups: Arc<[ClaimPath]>,
+    pub roles: Arc<[ClaimPath]>,
+}
+
+impl Default for ClaimViews {
+    /// `groups` and `roles`, the claims most IdPs use.
+    fn default() -> ClaimViews {
+        ClaimViews { groups: Arc::from(vec![vec!["groups".to_owned()]]), roles: Arc::from(vec![vec!["roles".to_owned()]]) }
+    }
+}
+
+/// Strings read from claim paths (`auth.groups`, `auth.roles`), collected
+/// from the claims the first time something reads them. Reads like a
+/// `[String]`; empty when the claims are absent.
+#[derive(Clone)]
+pub struct ClaimList {
+    claims: Option<Arc<Claims>>,
+    paths: Arc<[ClaimPath]>,
+    list: OnceLock<Arc<[String]>>,
+}
+
+impl ClaimList {
+    pub(crate) fn new(claims: Arc<Claims>, paths: Arc<[ClaimPath]>) -> ClaimList {
+        ClaimList { claims: Some(claims), paths, list: OnceLock::new() }
+    }
+
+    /// The strings at `paths` in `claims`, in order, each once: a list of
+    /// strings gives its strings, a string gives itself; anything else,
+    /// or a list with a non-string in it, gives nothing (values are never
+    /// guessed).
+    pub(crate) fn collect(claims: &Claims, paths: &[ClaimPath]) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for path in paths {
+            let Some((first, rest)) = path.split_first() else { continue };
+            let mut value = claims.get(first);
+            for segment in rest {
+                value = value.and_then(|v| v.get(segment.as_str()));
+            }
+            let found: Vec<&str> = match value {
+                Some(serde_json::Value::String(s)) => vec![s.as_str()],
+                Some(serde_json::Value::Array(items)) => {
+                    items.iter().map(serde_json::Value::as_str).collect::<Option<Vec<_>>>().unwrap_or_default()
+                }
+                _ => Vec::new(),
+            };
+            for s in found {
+                if !out.iter().any(|o| o == s) {
+                    out.push(s.to_owned());
+                }
+            }
+        }
+        out
+    }
+}
+
+impl From<Vec<String>> for ClaimList {
+    fn from(list: Vec<String>) -> ClaimList {
+        ClaimList { claims: None, paths: Arc::from(Vec::new()), list: OnceLock::from(Arc::from(list)) }
+    }
+}
+
+impl Deref for ClaimList {
+    type Target = [String];
+    fn deref(&self) -> &[String] {
+        self.list.get_or_init(|| match &self.claims {
+            Some(claims) => ClaimList::collect(claims, &self.paths).into(),
+            None => Arc::from(Vec::new()),
+        })
+    }
+}
+
+impl fmt::Debug for ClaimList {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
+}
+
+impl PartialEq for ClaimList {
+    fn eq(&self, other: &ClaimList) -> bool {
+        **self == **other
+    }
+}
+
 /// Who a valid token says the caller is. Cheap to clone: the claims are shared.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Identity {
@@ -64,9 +155,34 @@ pub struct Identity {
     /// `scp` string or a `scope` string, split on spaces; empty when none.
     /// Collected on first read.
     pub scopes: Scopes,
+    /// `auth.groups`: the groups, from the claims the provider's
+    /// `groupsClaim` (or preset) names; empty when absent.
+    pub groups: ClaimList,
+    /// `auth.roles`: the roles, from the provider's `rolesClaim` (or
+    /// preset); empty when absent.
+    pub roles: ClaimList,
 }
 
 impl Identity {
+    /// The identity of verified `claims`, read by `provider`'s views.
+    pub(crate) fn new(
+        provider: Arc<str>,
+        issuer: String,
+        subject: Option<String>,
+        claims: Arc<Claims>,
+        views: &ClaimViews,
+    ) -> Identity {
+        Identity {
+            provider,
+            issuer,
+            subject,
+            scopes: Scopes::from_claims(claims.clone()),
+            groups: ClaimList::new(claims.clone(), views.groups.clone()),
+            roles: ClaimList::new(claims.clone(), views.roles.clone()),
+            claims,
+        }
+    }
+
     /// Collects the scopes from `scp` (an array of strings or a
     /// space-separated string) or, when there is no `scp`, from `scope` (a
     /// space-separated string). A present claim of another shape grants

@@ -57,7 +57,7 @@ pub use config::{ConfigError, ConfigErrorKind};
 pub use credential::{CredentialKind, CredentialSource};
 pub use decision::Decision;
 pub use engine::{Engine, InvalidTime};
-pub use identity::{Claims, Identity, Scopes};
+pub use identity::{ClaimList, Claims, Identity, Scopes};
 pub use keys::ProviderKeyStatus;
 pub use log::{LogLevel, LogSink, MAX_MESSAGE_BYTES};
 pub use reason::Reason;

@@ -214,10 +214,25 @@ fn agentgateway_mcp_authentication_is_strict_and_warns_about_unused_fields() {
 
 #[test]
 fn agentgateway_errors_point_at_the_policy_block() {
-    let e = err(&format!("policies:\n  jwtAuth:\n    issuer: {ISSUER}\n    jwks: '{}'\n", jwks()));
-    assert_eq!(e.path.as_deref(), Some("policies.jwtAuth.audiences"), "{e}");
+    let e = err(&format!("policies:\n  jwtAuth:\n    issuer: ''\n    audiences: [a]\n    jwks: '{}'\n", jwks()));
+    assert_eq!(e.path.as_deref(), Some("policies.jwtAuth.issuer"), "{e}");
     let e = err("policies:\n  jwtAuht: {}\n");
     assert!(e.message.contains("did you mean `jwtAuth`?"), "{e}");
     let e = err(&format!("policies:\n  jwtAuth:\n    issuer: {ISSUER}\n    audiences: [a]\n    jwks: '{}'\n    mode: strcit\n", jwks()));
     assert_eq!(e.path.as_deref(), Some("policies.jwtAuth.mode"), "{e}");
+}
+
+/// agentgateway accepts a provider without `audiences` for any audience;
+/// so does its `policies:` block here, with a warning saying how to
+/// restrict it (native configs keep requiring `audiences`).
+#[test]
+fn agentgateway_providers_without_audiences_load_for_any_audience_with_a_warning() {
+    let e = engine(&format!("policies:\n  jwtAuth:\n    mode: strict\n    issuer: {ISSUER}\n    jwks: '{}'\n", jwks()));
+    assert_eq!(
+        e.warnings(),
+        ["policies.jwtAuth: no `audiences`, so tokens meant for any service are accepted, as agentgateway does; add `audiences: [<this API's audience>]` to restrict it (`claimcheck check --strict` fails on this)"]
+    );
+    assert_decision(&bearer(&e, &sign(&RSA, &claims_with(json!({"aud": "some-other-api"})))), 200, "allowed");
+    let e = err(&rsa_config().replace("      audiences: [api://default]\n", ""));
+    assert_eq!(e.path.as_deref(), Some("authentication.providers[0].audiences"), "{e}");
 }

@@ -13,8 +13,9 @@ use serde_json::json;
 
 use crate::common::{config_path, usage, Paint, EXIT_FAIL};
 
-/// Check a config: errors with their field path or rule position, and
-/// warnings about risky settings. Fetches nothing.
+/// Check a config: errors with their field path or rule position, what a
+/// foreign shape or preset was mapped to, and warnings about risky
+/// settings. Fetches nothing.
 ///
 /// Exit 0 when the config loads (warnings allowed), 1 with `--strict` when
 /// there are warnings, 2 when it does not load.
@@ -29,7 +30,7 @@ pub struct CheckArgs {
     /// The config file; same as the first argument.
     #[arg(long, value_name = "FILE")]
     config: Option<PathBuf>,
-    /// Print `{ok, error, warnings}` as JSON.
+    /// Print `{ok, error, shape, mapped, warnings}` as JSON.
     #[arg(long)]
     json: bool,
     /// Exit 1 when there are warnings.
@@ -37,36 +38,41 @@ pub struct CheckArgs {
     strict: bool,
 }
 
-/// Risky settings in a config that loads.
+/// Risky settings in a config that loads, after the load's own warnings;
+/// each names the path the user wrote.
 pub fn risks(file: &ConfigFile, base: Option<&std::path::Path>) -> Vec<String> {
     let mut out = file.load_warnings.clone();
+    let origin = &file.origin;
+    let mut warn = |native: String, text: &str| out.push(format!("{}: {text}", origin.paths.user_path(&native)));
     if let Some(auth) = &file.authentication {
         if auth.providers.is_empty() {
-            out.push("authentication.providers: none configured; no token can be valid".to_owned());
+            warn("authentication.providers".to_owned(), "none configured; no token can be valid");
         }
         for (i, p) in auth.providers.iter().enumerate() {
             let path = format!("authentication.providers[{i}]");
-            if p.audiences.as_deref().is_some_and(|a| a == ["*"]) {
-                out.push(format!("{path}.audiences: `*` accepts tokens meant for any service (RFC 7519 §4.1.3)"));
+            if p.audiences.as_deref().is_some_and(|a| a == ["*"]) && !origin.is_warned(&format!("{path}.audiences")) {
+                warn(format!("{path}.audiences"), "`*` accepts tokens meant for any service (RFC 7519 §4.1.3)");
             }
             if let Some(algs) = &p.algorithms {
                 if algs.iter().any(|a| a.starts_with("HS")) {
-                    out.push(format!("{path}.algorithms: HS* means a shared secret: anyone holding it can mint tokens"));
+                    warn(format!("{path}.algorithms"), "HS* means a shared secret: anyone holding it can mint tokens");
                 }
             }
-            if p.issuer.contains("{tenantid}") {
-                out.push(format!(
-                    "{path}.issuer: `{{tenantid}}` accepts tokens from any Entra tenant (the template is matched against the token's `tid`); name your tenant, or restrict the tenants with a rule such as `auth.claims.tid in [\"<tenant id>\"]`"
-                ));
+            if p.issuer.contains("{tenantid}") && p.allowed_tenants.is_none() {
+                warn(
+                    format!("{path}.issuer"),
+                    "`{tenantid}` accepts tokens from any Entra tenant (the template is matched against the token's `tid`); name your tenant, or list the tenant ids you accept in `allowedTenants` (the `entra` preset's `allowedTenants`)",
+                );
             }
             if p.leeway.is_some_and(|l| l > ConfigDuration::from_secs(300)) {
-                out.push(format!("{path}.leeway: more than 5m of clock skew keeps expired tokens alive"));
+                warn(format!("{path}.leeway"), "more than 5m of clock skew keeps expired tokens alive");
             }
-            if p.jwks.allow_http || p.jwks.url.as_deref().is_some_and(|u| u.starts_with("http://")) {
-                out.push(format!("{path}.jwks: plain-HTTP key URLs can be tampered with on the network"));
+            let http = p.jwks.allow_http || p.jwks.remote_url().is_some_and(|u| u.starts_with("http://"));
+            if http && !origin.is_warned(&format!("{path}.jwks")) {
+                warn(format!("{path}.jwks"), "plain-HTTP key URLs can be tampered with on the network");
             }
             if p.required_claims.as_deref().is_some_and(|c| !c.iter().any(|n| n == "exp")) {
-                out.push(format!("{path}.requiredClaims: without `exp`, tokens that never expire are accepted"));
+                warn(format!("{path}.requiredClaims"), "without `exp`, tokens that never expire are accepted");
             }
             let inline = p.jwks.inline.as_ref().map(|v| match v {
                 serde_json::Value::String(s) => s.clone().into_bytes(),
@@ -79,8 +85,12 @@ pub fn risks(file: &ConfigFile, base: Option<&std::path::Path>) -> Vec<String> {
             });
             if let Some(bytes) = inline.or(file_bytes) {
                 match KeySet::from_json_bytes(&bytes, file.limits.max_jwks_size, file.limits.max_jwks_keys) {
-                    Ok((_, skipped)) => out.extend(skipped.into_iter().map(|w| format!("{path}.jwks: {w}"))),
-                    Err(e) => out.push(format!("{path}.jwks: {}", e.0)),
+                    Ok((_, skipped)) => {
+                        for w in skipped {
+                            warn(format!("{path}.jwks"), &w);
+                        }
+                    }
+                    Err(e) => warn(format!("{path}.jwks"), &e.0),
                 }
             }
         }
@@ -98,7 +108,7 @@ pub fn risks(file: &ConfigFile, base: Option<&std::path::Path>) -> Vec<String> {
                     (RuleKind::Require, Some(false)) => "never holds: every request is denied",
                     (_, None) => "is constant and not a bool: it always errors",
                 };
-                out.push(format!("authorization.rules[{i}]: the rule reads no request or token data and {verdict}"));
+                warn(format!("authorization.rules[{i}]"), &format!("the rule reads no request or token data and {verdict}"));
             }
         }
     }
@@ -129,7 +139,7 @@ pub fn run(args: CheckArgs) -> ExitCode {
     match loaded {
         Err(e) => {
             if args.json {
-                println!("{}", json!({"ok": false, "error": {"kind": e.kind.as_str(), "location": e.location(), "message": e.message}, "warnings": []}));
+                println!("{}", json!({"ok": false, "error": {"kind": e.kind.as_str(), "location": e.location(), "message": e.message}, "mapped": [], "warnings": []}));
             } else {
                 eprintln!("{}: {e}", path.display());
             }
@@ -137,9 +147,17 @@ pub fn run(args: CheckArgs) -> ExitCode {
         }
         Ok(file) => {
             let warnings = risks(&file, path.parent());
+            let shape = file.origin.shape.as_str();
+            let mapped = &file.origin.mapped;
             if args.json {
-                println!("{}", json!({"ok": true, "error": null, "warnings": warnings}));
+                println!("{}", json!({"ok": true, "error": null, "shape": shape, "mapped": mapped, "warnings": warnings}));
             } else {
+                if file.origin.shape != claimcheck::cli::Shape::Native {
+                    println!("read as: {shape}");
+                }
+                for m in mapped {
+                    println!("{} {m}", paint.bold("mapped:"));
+                }
                 for w in &warnings {
                     println!("{} {w}", paint.warn("warning:"));
                 }

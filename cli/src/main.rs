@@ -5,6 +5,7 @@
 
 mod check;
 mod common;
+mod convert;
 mod decode;
 mod demo;
 mod devissuer;
@@ -31,6 +32,7 @@ enum Command {
     Verify(verify::VerifyArgs),
     Eval(eval::EvalArgs),
     Check(check::CheckArgs),
+    Convert(convert::ConvertArgs),
     Test(testcmd::TestArgs),
     Decode(decode::DecodeArgs),
     Mint(mint::MintArgs),
@@ -53,6 +55,7 @@ fn main() -> ExitCode {
         Command::Verify(args) => verify::run(args),
         Command::Eval(args) => eval::run(args),
         Command::Check(args) => check::run(args),
+        Command::Convert(args) => convert::run(args),
         Command::Test(args) => testcmd::run(args),
         Command::Decode(args) => decode::run(args),
         Command::Mint(args) => mint::run(args),

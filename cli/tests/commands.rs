@@ -67,7 +67,7 @@ fn check_accepts_a_good_config_and_warns_about_risky_settings() {
     let warnings: Vec<&str> = v["warnings"].as_array().unwrap().iter().map(|w| w.as_str().unwrap()).collect();
     assert_eq!(
         warnings,
-        ["authentication.providers[0].issuer: `{tenantid}` accepts tokens from any Entra tenant (the template is matched against the token's `tid`); name your tenant, or restrict the tenants with a rule such as `auth.claims.tid in [\"<tenant id>\"]`"]
+        ["authentication.providers[0].issuer: `{tenantid}` accepts tokens from any Entra tenant (the template is matched against the token's `tid`); name your tenant, or list the tenant ids you accept in `allowedTenants` (the `entra` preset's `allowedTenants`)"]
     );
 }
 

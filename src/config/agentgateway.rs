@@ -3,24 +3,14 @@
 //! `mcpAuthorization.rules`. They are translated into this engine's own
 //! `authentication` / `authorization` tree before the schema is applied, so
 //! there is one set of semantics. Fields this engine does not act on give a
-//! load warning, not an error.
+//! load warning, not an error; so does a provider without `audiences`,
+//! which agentgateway accepts for any audience. Every native path maps back
+//! to the one the user wrote.
 
 use serde_json::{json, Map, Value};
 
 use super::error::{closest, ConfigError};
-
-/// The result of translating a `policies:` block.
-pub struct Translated {
-    /// The native config tree.
-    pub tree: Value,
-    /// Warnings about fields accepted but not acted on.
-    pub warnings: Vec<String>,
-    /// For each native provider index, the path it came from, so errors
-    /// point at what the user wrote.
-    pub provider_paths: Vec<String>,
-    /// The path of the block that set the mode.
-    pub mode_path: String,
-}
+use super::origin::{Origin, Shape, Translated};
 
 const POLICY_KEYS: [&str; 4] = ["jwtAuth", "mcpAuthentication", "authorization", "mcpAuthorization"];
 
@@ -36,6 +26,13 @@ fn unknown_field(path: &str, name: &str, known: &[&str]) -> ConfigError {
     ConfigError::invalid(format!("{path}.{name}"), msg)
 }
 
+/// What translating one block collects: warnings, mappings, paths.
+#[derive(Default)]
+struct Collect {
+    origin: Origin,
+    warnings: Vec<String>,
+}
+
 /// Translates `root` (a whole config tree holding `policies:`) into the
 /// native shape. Top-level `authentication`/`authorization` may not be
 /// mixed with the policy blocks that set the same thing.
@@ -46,7 +43,8 @@ pub fn translate(root: &Map<String, Value>) -> Result<Translated, ConfigError> {
             return Err(unknown_field("policies", key, &POLICY_KEYS));
         }
     }
-    let mut warnings = Vec::new();
+    let mut c = Collect::default();
+    c.origin.shape = Shape::AgentgatewayPolicies;
     let mut out = Map::new();
     for (k, v) in root {
         if k != "policies" {
@@ -67,7 +65,6 @@ pub fn translate(root: &Map<String, Value>) -> Result<Translated, ConfigError> {
         (None, Some(b)) => ("policies.mcpAuthentication", Some(b), "strict"),
         (None, None) => ("", None, "strict"),
     };
-    let mut provider_paths = Vec::new();
     if let Some(block) = auth_block {
         if out.contains_key("authentication") {
             return Err(ConfigError::invalid(
@@ -78,12 +75,26 @@ pub fn translate(root: &Map<String, Value>) -> Result<Translated, ConfigError> {
         let block = object(block, auth_path)?;
         let is_mcp = auth_path.ends_with("mcpAuthentication");
         let mut auth = Map::new();
-        auth.insert(
-            "mode".into(),
-            block.get("mode").cloned().unwrap_or_else(|| Value::String(default_mode.into())),
-        );
+        c.origin.paths.add("authentication", auth_path);
+        c.origin.paths.add("authentication.mode", format!("{auth_path}.mode"));
+        match block.get("mode") {
+            Some(mode) => {
+                auth.insert("mode".into(), mode.clone());
+                c.origin.mapped.push(format!("{auth_path}.mode -> authentication.mode"));
+            }
+            None => {
+                auth.insert("mode".into(), Value::String(default_mode.into()));
+                c.origin.mapped.push(format!(
+                    "{auth_path} -> authentication.mode {default_mode} (agentgateway's default for `{}`)",
+                    auth_path.trim_start_matches("policies.")
+                ));
+            }
+        }
         if let Some(location) = block.get("location") {
             auth.insert("tokenSource".into(), json!([location]));
+            c.origin.paths.add("authentication.tokenSource[0]", format!("{auth_path}.location"));
+            c.origin.paths.add("authentication.tokenSource", format!("{auth_path}.location"));
+            c.origin.mapped.push(format!("{auth_path}.location -> authentication.tokenSource[0]"));
         }
         let mut providers = Vec::new();
         if let Some(list) = block.get("providers") {
@@ -92,8 +103,7 @@ pub fn translate(root: &Map<String, Value>) -> Result<Translated, ConfigError> {
                 .ok_or_else(|| ConfigError::invalid(format!("{auth_path}.providers"), "wrong type: expected a list"))?;
             for (i, p) in list.iter().enumerate() {
                 let path = format!("{auth_path}.providers[{i}]");
-                providers.push(provider(object(p, &path)?, &path, &mut warnings)?);
-                provider_paths.push(path);
+                providers.push(provider(object(p, &path)?, &path, providers.len(), &mut c)?);
             }
             for key in block.keys() {
                 if !["mode", "location", "providers"].contains(&key.as_str()) {
@@ -108,19 +118,19 @@ pub fn translate(root: &Map<String, Value>) -> Result<Translated, ConfigError> {
                 if let Some(meta) = single.remove("resourceMetadata") {
                     if let Some(url) = resource_metadata_url(&meta) {
                         auth.insert("resourceMetadata".into(), Value::String(url));
+                        c.origin.paths.add("authentication.resourceMetadata", format!("{auth_path}.resourceMetadata"));
                     }
-                    warnings.push(format!(
+                    c.warnings.push(format!(
                         "{auth_path}.resourceMetadata: only the metadata URL is used (in the 401 challenge); this engine does not serve the metadata document"
                     ));
                 }
                 if single.remove("provider").is_some() {
-                    warnings.push(format!(
+                    c.warnings.push(format!(
                         "{auth_path}.provider: accepted but not acted on; this engine validates tokens and does not adapt IdP traffic"
                     ));
                 }
             }
-            providers.push(provider(&single, auth_path, &mut warnings)?);
-            provider_paths.push(auth_path.to_owned());
+            providers.push(provider(&single, auth_path, 0, &mut c)?);
         }
         auth.insert("providers".into(), Value::Array(providers));
         out.insert("authentication".into(), Value::Object(auth));
@@ -140,7 +150,12 @@ pub fn translate(root: &Map<String, Value>) -> Result<Translated, ConfigError> {
                 let list = list
                     .as_array()
                     .ok_or_else(|| ConfigError::invalid(format!("{path}.rules"), "wrong type: expected a list"))?;
-                rules.extend(list.iter().cloned());
+                for (j, rule) in list.iter().enumerate() {
+                    let native = format!("authorization.rules[{}]", rules.len());
+                    c.origin.paths.add(native.clone(), format!("{path}.rules[{j}]"));
+                    c.origin.mapped.push(format!("{path}.rules[{j}] -> {native}"));
+                    rules.push(rule.clone());
+                }
             }
         }
     }
@@ -153,22 +168,20 @@ pub fn translate(root: &Map<String, Value>) -> Result<Translated, ConfigError> {
         }
         out.insert("authorization".into(), json!({ "rules": rules }));
     }
-    Ok(Translated {
-        tree: Value::Object(out),
-        warnings,
-        provider_paths,
-        mode_path: format!("{auth_path}.mode"),
-    })
+    Ok(Translated { tree: Value::Object(out), origin: c.origin, warnings: c.warnings })
 }
 
-/// One agentgateway provider -> one native provider.
-fn provider(p: &Map<String, Value>, path: &str, warnings: &mut Vec<String>) -> Result<Value, ConfigError> {
+/// One agentgateway provider at `path` -> native provider `index`.
+fn provider(p: &Map<String, Value>, path: &str, index: usize, c: &mut Collect) -> Result<Value, ConfigError> {
     const KNOWN: [&str; 6] = ["issuer", "audiences", "audience", "jwks", "jwksUrl", "jwtValidationOptions"];
     for key in p.keys() {
         if !KNOWN.contains(&key.as_str()) {
             return Err(unknown_field(path, key, &KNOWN));
         }
     }
+    let native = format!("authentication.providers[{index}]");
+    c.origin.paths.add(native.clone(), path);
+    c.origin.mapped.push(format!("{path} -> {native}"));
     let mut out = Map::new();
     if let Some(issuer) = p.get("issuer") {
         out.insert("issuer".into(), issuer.clone());
@@ -179,59 +192,94 @@ fn provider(p: &Map<String, Value>, path: &str, warnings: &mut Vec<String>) -> R
         }
         (None, Some(single)) => {
             out.insert("audiences".into(), json!([single]));
+            c.origin.paths.add(format!("{native}.audiences"), format!("{path}.audience"));
+            c.origin.paths.add(format!("{native}.audiences[0]"), format!("{path}.audience"));
         }
-        (None, None) => {}
+        (None, None) => {
+            // agentgateway checks no audience when none is given; so does
+            // the translation, and says so.
+            out.insert("audiences".into(), json!(["*"]));
+            c.origin.warned.insert(format!("{native}.audiences"));
+            c.warnings.push(format!(
+                "{path}: no `audiences`, so tokens meant for any service are accepted, as agentgateway does; add `audiences: [<this API's audience>]` to restrict it (`claimcheck check --strict` fails on this)"
+            ));
+        }
     }
-    let jwks = match (p.get("jwks"), p.get("jwksUrl")) {
-        (Some(Value::String(inline)), _) => json!({ "inline": inline }),
+    let jwks_path = format!("{path}.jwks");
+    let (jwks, url_path) = match (p.get("jwks"), p.get("jwksUrl")) {
+        (Some(Value::String(inline)), _) => {
+            c.origin.paths.add(format!("{native}.jwks.inline"), jwks_path.clone());
+            (json!({ "inline": inline }), None)
+        }
         (Some(Value::Object(src)), _) => {
-            let mut native = Map::new();
+            let mut native_jwks = Map::new();
+            let mut url_path = None;
             for (k, v) in src {
                 match k.as_str() {
                     "url" | "file" | "inline" => {
-                        native.insert(k.clone(), v.clone());
+                        native_jwks.insert(k.clone(), v.clone());
+                        if k == "url" {
+                            url_path = Some(format!("{jwks_path}.url"));
+                        }
                     }
                     "remote" => {
                         // {remote: {url, cacheDuration}} (Kubernetes style)
-                        if let Some(url) = v.get("url").or_else(|| v.get("jwksPath")) {
-                            native.insert("url".into(), url.clone());
+                        let remote = object(v, &format!("{jwks_path}.remote"))?;
+                        for rk in remote.keys() {
+                            if !["url", "jwksPath", "cacheDuration"].contains(&rk.as_str()) {
+                                return Err(unknown_field(&format!("{jwks_path}.remote"), rk, &["url", "cacheDuration"]));
+                            }
                         }
-                        if let Some(d) = v.get("cacheDuration") {
-                            native.insert("cacheDuration".into(), d.clone());
+                        if let Some((key, url)) = remote.get_key_value("url").or_else(|| remote.get_key_value("jwksPath")) {
+                            native_jwks.insert("url".into(), url.clone());
+                            let user = format!("{jwks_path}.remote.{key}");
+                            c.origin.paths.add(format!("{native}.jwks.url"), user.clone());
+                            url_path = Some(user);
+                        }
+                        if let Some(d) = remote.get("cacheDuration") {
+                            native_jwks.insert("cacheDuration".into(), d.clone());
+                            c.origin.paths.add(format!("{native}.jwks.cacheDuration"), format!("{jwks_path}.remote.cacheDuration"));
                         }
                     }
-                    other => return Err(unknown_field(&format!("{path}.jwks"), other, &["url", "file", "inline", "remote"])),
+                    other => return Err(unknown_field(&jwks_path, other, &["url", "file", "inline", "remote"])),
                 }
             }
-            Value::Object(native)
+            (Value::Object(native_jwks), url_path)
         }
-        (Some(_), _) => return Err(ConfigError::invalid(format!("{path}.jwks"), "wrong type: expected a JWKS string or a map")),
-        (None, Some(url)) => json!({ "url": url }),
-        (None, None) => Value::Null,
+        (Some(_), _) => return Err(ConfigError::invalid(jwks_path, "wrong type: expected a JWKS string or a map")),
+        (None, Some(url)) => {
+            let user = format!("{path}.jwksUrl");
+            c.origin.paths.add(format!("{native}.jwks"), user.clone());
+            c.origin.paths.add(format!("{native}.jwks.url"), user.clone());
+            (json!({ "url": url }), Some(user))
+        }
+        (None, None) => (Value::Null, None),
     };
     if !jwks.is_null() {
+        let mut jwks = jwks;
         // agentgateway fetches plain-HTTP URLs; keep that behaviour for
-        // loopback development URLs only and say so.
-        if let Some(url) = jwks.get("url").and_then(Value::as_str) {
-            if url.starts_with("http://") && super::url::is_loopback_url(url) {
-                let mut jwks = jwks.clone();
+        // loopback development URLs only and say so, once, naming the
+        // field the user wrote.
+        if let Some(url) = jwks.get("url").and_then(Value::as_str).map(str::to_owned) {
+            if url.starts_with("http://") && super::url::is_loopback_url(&url) {
                 if let Some(o) = jwks.as_object_mut() {
                     o.insert("allowHttp".into(), Value::Bool(true));
                 }
-                warnings.push(format!("{path}.jwks: plain-HTTP key URL `{url}` allowed because it is on loopback"));
-                out.insert("jwks".into(), jwks);
-            } else {
-                out.insert("jwks".into(), jwks);
+                let at = url_path.unwrap_or_else(|| jwks_path.clone());
+                c.origin.warned.insert(format!("{native}.jwks"));
+                c.warnings.push(format!(
+                    "{at}: plain-HTTP key URL `{url}` allowed because it is on loopback; anyone who can change the response can mint tokens"
+                ));
             }
-        } else {
-            out.insert("jwks".into(), jwks);
         }
+        out.insert("jwks".into(), jwks);
     }
     if let Some(opts) = p.get("jwtValidationOptions") {
         let opts = object(opts, &format!("{path}.jwtValidationOptions"))?;
         for (k, v) in opts {
             if k == "requiredClaims" {
                 out.insert("requiredClaims".into(), v.clone());
+                c.origin.paths.add(format!("{native}.requiredClaims"), format!("{path}.jwtValidationOptions.requiredClaims"));
             } else {
                 return Err(unknown_field(&format!("{path}.jwtValidationOptions"), k, &["requiredClaims"]));
             }

@@ -83,7 +83,10 @@ impl ConfigError {
     /// `line 3, column 7`, or `authorization.rules[2], column 14`.
     pub fn location(&self) -> Option<String> {
         match (&self.path, self.line, self.rule, self.column) {
+            // a rule's path is the one the user wrote (`policies.authorization.rules[0]`)
+            (Some(path), _, Some(_), Some(col)) if !path.is_empty() => Some(format!("{path}, column {col}")),
             (_, _, Some(rule), Some(col)) => Some(format!("authorization.rules[{rule}], column {col}")),
+            (Some(path), _, Some(_), None) if !path.is_empty() => Some(path.clone()),
             (_, _, Some(rule), None) => Some(format!("authorization.rules[{rule}]")),
             (Some(path), _, _, _) if !path.is_empty() => Some(path.clone()),
             (_, Some(line), _, Some(col)) => Some(format!("line {line}, column {col}")),

@@ -9,6 +9,7 @@ use serde_json::Value;
 
 use super::agentgateway;
 use super::duration::ConfigDuration;
+use super::origin::Origin;
 use super::error::{closest, ConfigError, ConfigErrorKind};
 use super::schema::{Authentication, ConfigFile, Jwks, Limits, Provider, TokenSource};
 use crate::jose::algorithm::Algorithm;
@@ -16,9 +17,11 @@ use crate::jose::algorithm::Algorithm;
 /// Largest config text accepted, in bytes.
 pub const MAX_CONFIG_SIZE: usize = 4 * 1024 * 1024;
 
-/// Parses YAML or JSON config text into a tree. JSON (text starting with
-/// `{`) goes through the JSON parser for exact positions; anything else is YAML.
-pub fn parse_tree(text: &str) -> Result<Value, ConfigError> {
+/// Parses YAML or JSON config text into its documents: one for JSON (text
+/// starting with `{`, through the JSON parser for exact positions) and for
+/// a plain YAML config; several for a YAML stream of Kubernetes resources
+/// (empty documents are skipped). Empty text is one empty config.
+pub fn parse_documents(text: &str) -> Result<Vec<Value>, ConfigError> {
     if text.len() > MAX_CONFIG_SIZE {
         return Err(ConfigError {
             kind: ConfigErrorKind::Syntax,
@@ -38,55 +41,58 @@ pub fn parse_tree(text: &str) -> Result<Value, ConfigError> {
         message,
     };
     if text.trim_start().starts_with('{') {
-        return crate::unique_json::from_slice(text.as_bytes()).map_err(|(e, duplicate)| {
-            let msg = e.to_string();
-            let msg = msg.split(" at line ").next().unwrap_or(&msg).to_owned();
-            let mut err = syntax(format!("invalid JSON: {msg}"), Some(e.line()), Some(e.column()));
-            err.path = duplicate;
-            err
-        });
+        return crate::unique_json::from_slice(text.as_bytes())
+            .map(|v| vec![v])
+            .map_err(|(e, duplicate)| {
+                let msg = e.to_string();
+                let msg = msg.split(" at line ").next().unwrap_or(&msg).to_owned();
+                let mut err = syntax(format!("invalid JSON: {msg}"), Some(e.line()), Some(e.column()));
+                err.path = duplicate;
+                err
+            });
     }
     if text.trim().is_empty() {
-        return Ok(Value::Object(serde_json::Map::new()));
+        return Ok(vec![Value::Object(serde_json::Map::new())]);
     }
-    serde_saphyr::from_str::<Value>(text).map_err(|e| {
+    let docs = serde_saphyr::from_multiple::<Value>(text).map_err(|e| {
         let (line, column) = match e.location() {
             Some(loc) => (Some(loc.line() as usize), Some(loc.column() as usize)),
             None => (None, None),
         };
         syntax(format!("invalid YAML: {}", first_line(&e.to_string())), line, column)
-    })
+    })?;
+    if docs.is_empty() {
+        return Ok(vec![Value::Object(serde_json::Map::new())]);
+    }
+    Ok(docs)
 }
 
 fn first_line(text: &str) -> &str {
     text.lines().next().unwrap_or(text)
 }
 
-/// Deserializes a tree into the schema, turning serde's message into a field
-/// path, the expectation, and a suggestion for a misspelt name.
-pub fn from_tree(tree: Value) -> Result<ConfigFile, ConfigError> {
-    let translated = match tree.as_object() {
-        Some(root) if root.contains_key("policies") => Some(agentgateway::translate(root)?),
-        _ => None,
-    };
-    let (tree, warnings) = match &translated {
-        Some(t) => (t.tree.clone(), t.warnings.clone()),
-        None => (tree, Vec::new()),
-    };
-    // Errors in a translated block point at what the user wrote.
-    let relocate = |mut e: ConfigError| {
-        if let (Some(t), Some(path)) = (&translated, e.path.as_mut()) {
-            for (i, original) in t.provider_paths.iter().enumerate() {
-                let native = format!("authentication.providers[{i}]");
-                if let Some(rest) = path.strip_prefix(&native) {
-                    *path = format!("{original}{rest}");
-                }
-            }
-            if path == "authentication.mode" {
-                *path = t.mode_path.clone();
-            }
+/// Turns the documents of a config into a checked [`ConfigFile`]: a stream
+/// of Kubernetes resources and an agentgateway `policies:` config are
+/// translated into the native tree first; then the schema (with field
+/// paths and "did you mean" hints), the IdP presets, and the rules of
+/// meaning. Errors and warnings name the paths the user wrote.
+pub fn from_documents(docs: Vec<Value>) -> Result<ConfigFile, ConfigError> {
+    let translated = if super::kubernetes::is_resource_stream(&docs) {
+        Some(super::kubernetes::translate(&docs)?)
+    } else if docs.len() > 1 {
+        return Err(ConfigError::invalid(
+            "documents[1]",
+            "a config is one document; several YAML documents (`---`) are read as a stream of Kubernetes resources, each with `apiVersion` and `kind`",
+        ));
+    } else {
+        match docs.first().and_then(Value::as_object) {
+            Some(root) if root.contains_key("policies") => Some(agentgateway::translate(root)?),
+            _ => None,
         }
-        e
+    };
+    let (tree, mut origin, warnings) = match translated {
+        Some(t) => (t.tree, t.origin, t.warnings),
+        None => (docs.into_iter().next().unwrap_or(Value::Null), Origin::default(), Vec::new()),
     };
     let mut file: ConfigFile = serde_path_to_error::deserialize(tree)
         .map_err(|e| {
@@ -95,15 +101,17 @@ pub fn from_tree(tree: Value) -> Result<ConfigFile, ConfigError> {
             let inner = e.inner().to_string();
             schema_error(path, &inner)
         })
-        .map_err(relocate)?;
-    validate(&file).map_err(relocate)?;
+        .map_err(|e| origin.paths.relocate(e))?;
+    super::presets::expand(&mut file, &mut origin).map_err(|e| origin.paths.relocate(e))?;
+    validate(&file).map_err(|e| origin.paths.relocate(e))?;
     file.load_warnings = warnings;
+    file.origin = origin;
     Ok(file)
 }
 
 /// Parses and checks config text.
 pub fn parse_config(text: &str) -> Result<ConfigFile, ConfigError> {
-    from_tree(parse_tree(text)?)
+    from_documents(parse_documents(text)?)
 }
 
 fn schema_error(path: String, message: &str) -> ConfigError {
@@ -221,8 +229,31 @@ fn validate_authentication(auth: &Authentication) -> Result<(), ConfigError> {
 }
 
 fn validate_provider(p: &Provider, path: &str) -> Result<(), ConfigError> {
+    if p.issuer.is_empty() {
+        return Err(ConfigError::invalid(
+            format!("{path}.issuer"),
+            "missing required field `issuer` (the exact `iss` of the provider's tokens); or name the IdP with one of `okta`, `keycloak`, `auth0`, `entra`, `google`",
+        ));
+    }
     if p.issuer.trim().is_empty() {
         return Err(ConfigError::invalid(format!("{path}.issuer"), "must not be empty"));
+    }
+    if let Some(tenants) = &p.allowed_tenants {
+        if !p.issuer.contains("{tenantid}") {
+            return Err(ConfigError::invalid(
+                format!("{path}.allowedTenants"),
+                "only applies to an issuer template with `{tenantid}`",
+            ));
+        }
+        if tenants.is_empty() {
+            return Err(ConfigError::invalid(format!("{path}.allowedTenants"), "must name at least one tenant id"));
+        }
+        if let Some(i) = tenants.iter().position(|t| t.trim().is_empty()) {
+            return Err(ConfigError::invalid(format!("{path}.allowedTenants[{i}]"), "must not be empty"));
+        }
+    }
+    if p.typ_claim.as_deref().is_some_and(|t| t.trim().is_empty()) {
+        return Err(ConfigError::invalid(format!("{path}.typClaim"), "must not be empty"));
     }
     if p.name.as_deref().is_some_and(|n| n.trim().is_empty()) {
         return Err(ConfigError::invalid(format!("{path}.name"), "must not be empty"));

@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 use crate::config::schema::{ConfigFile, Jwks, Limits, Mode, Provider};
 use crate::config::ConfigError;
 use crate::decision::Challenge;
+use crate::identity::ClaimViews;
 use crate::keys::remote::{self, RemoteKeys, RemoteSettings, RemoteTarget};
 use crate::keys::{KeySet, KeySource, ProviderKeys, RemoteRegistry};
 use crate::log::Logger;
@@ -30,6 +31,8 @@ pub(crate) struct RuntimeProvider {
     pub policy: ClaimPolicy,
     pub keys: ProviderKeys,
     pub source: KeySource,
+    /// Where `auth.groups` and `auth.roles` are read from.
+    pub views: ClaimViews,
 }
 
 /// What a build shares with the engine: the remote key caches (so a reload
@@ -54,6 +57,8 @@ struct IssuerTemplate {
     prefix: String,
     suffix: String,
     provider: usize,
+    /// `allowedTenants`: the `tid`s accepted (`None`: any).
+    allowed: Option<Vec<String>>,
 }
 
 /// The loaded config.
@@ -76,6 +81,16 @@ const TENANT_PLACEHOLDER: &str = "{tenantid}";
 impl Compiled {
     /// Builds from a checked config; relative key files resolve against `base_dir`.
     pub fn build(file: &ConfigFile, base_dir: Option<&Path>, ctx: &BuildContext<'_>) -> Result<Compiled, ConfigError> {
+        let mut compiled = Compiled::build_native(file, base_dir, ctx).map_err(|e| file.origin.paths.relocate(e))?;
+        // Warnings of the build name native paths; say the user's.
+        let loaded = file.load_warnings.len();
+        for w in compiled.warnings.iter_mut().skip(loaded) {
+            *w = file.origin.paths.relocate_warning(w);
+        }
+        Ok(compiled)
+    }
+
+    fn build_native(file: &ConfigFile, base_dir: Option<&Path>, ctx: &BuildContext<'_>) -> Result<Compiled, ConfigError> {
         let mut warnings = file.load_warnings.clone();
         let mut new_remotes = Vec::new();
         let auth = file.authentication.clone().unwrap_or_default();
@@ -90,6 +105,7 @@ impl Compiled {
                     prefix: prefix.to_owned(),
                     suffix: suffix.to_owned(),
                     provider: i,
+                    allowed: p.allowed_tenants.as_ref().map(|l| l.iter().map(|t| t.trim().to_ascii_lowercase()).collect()),
                 }),
                 None => {
                     by_issuer.push((p.issuer.clone(), i));
@@ -131,6 +147,7 @@ impl Compiled {
                 iss.strip_prefix(t.prefix.as_str())
                     .and_then(|rest| rest.strip_suffix(t.suffix.as_str()))
                     .is_some_and(|middle| middle == tid)
+                    && t.allowed.as_ref().is_none_or(|allowed| allowed.iter().any(|a| a.eq_ignore_ascii_case(tid)))
             })
             .and_then(|t| self.providers.get(t.provider))
     }
@@ -185,6 +202,16 @@ fn build_provider(
         required,
         max_lifetime: p.max_lifetime.map(|d| d.as_secs_f64()),
         typ: p.typ,
+        typ_claim: p.typ_claim.clone(),
+    };
+    let defaults = ClaimViews::default();
+    let view = |paths: Option<&crate::config::schema::ClaimPaths>, default: &Arc<[Vec<String>]>| match paths {
+        Some(p) => Arc::from(p.0.clone()),
+        None => default.clone(),
+    };
+    let views = ClaimViews {
+        groups: view(p.groups_claim.as_ref(), &defaults.groups),
+        roles: view(p.roles_claim.as_ref(), &defaults.roles),
     };
     let (source, keys) = if p.jwks.remote_url().is_some() || p.jwks.discovery == Some(true) {
         remote_keys(p, path, base_dir, limits, ctx, new_remotes)?
@@ -198,6 +225,7 @@ fn build_provider(
         policy,
         keys,
         source,
+        views,
     })
 }
 

@@ -13,7 +13,7 @@ use arc_swap::ArcSwap;
 use crate::config::schema::Mode;
 use crate::config::{load, ConfigError};
 use crate::decision::{Decision, Reason};
-use crate::identity::{Claims, Identity, Scopes};
+use crate::identity::{ClaimViews, Claims, Identity};
 use crate::keys::{ProviderKeyStatus, RemoteRegistry};
 use crate::log::{sanitize_owned, LogLevel, LogSink, Logger};
 use crate::request::Request;
@@ -180,13 +180,12 @@ impl Engine {
         let config = self.current.load();
         let issuer = claims.get("iss").and_then(serde_json::Value::as_str).unwrap_or("").to_owned();
         let tid = claims.get("tid").and_then(serde_json::Value::as_str);
-        let provider = config
+        let (provider, views) = config
             .provider_for(&issuer, tid)
-            .map(|p| p.name.clone())
-            .unwrap_or_else(|| Arc::from("test"));
+            .map(|p| (p.name.clone(), p.views.clone()))
+            .unwrap_or_else(|| (Arc::from("test"), ClaimViews::default()));
         let subject = claims.string("sub").map(str::to_owned);
-        let claims = Arc::new(claims);
-        let identity = Identity { provider, issuer, subject, scopes: Scopes::from_claims(claims.clone()), claims };
+        let identity = Identity::new(provider, issuer, subject, Arc::new(claims), &views);
         Ok(config.run_rules(Some(identity), request, now, None))
     }
 }
@@ -329,14 +328,7 @@ impl Compiled {
 
         let subject = claims.string("sub").map(str::to_owned);
         let issuer = iss.to_owned();
-        let claims = Arc::new(claims);
-        Ok(Identity {
-            provider: provider.name.clone(),
-            issuer,
-            subject,
-            scopes: Scopes::from_claims(claims.clone()),
-            claims,
-        })
+        Ok(Identity::new(provider.name.clone(), issuer, subject, Arc::new(claims), &provider.views))
     }
 
     fn deny_missing_token(&self) -> Decision {

@@ -47,6 +47,8 @@ pub(crate) struct Activation<'r> {
     /// when the token lacks the claim.
     claim_cache: [OnceLock<Option<BoxVal<'r>>>; MAX_CLAIM_SLOTS],
     scopes: OnceLock<BoxVal<'r>>,
+    groups: OnceLock<BoxVal<'r>>,
+    roles: OnceLock<BoxVal<'r>>,
     headers: OnceLock<BoxVal<'r>>,
     auth: OnceLock<BoxVal<'r>>,
     request_val: OnceLock<BoxVal<'r>>,
@@ -73,6 +75,8 @@ impl<'r> Activation<'r> {
             claims: OnceLock::new(),
             claim_cache: std::array::from_fn(|_| OnceLock::new()),
             scopes: OnceLock::new(),
+            groups: OnceLock::new(),
+            roles: OnceLock::new(),
             headers: OnceLock::new(),
             auth: OnceLock::new(),
             request_val: OnceLock::new(),
@@ -131,6 +135,12 @@ impl<'r> Activation<'r> {
         }
         if want.wants("scopes") {
             map.insert(CelMapKey::from("scopes"), build_scopes(id));
+        }
+        if want.wants("groups") {
+            map.insert(CelMapKey::from("groups"), string_list(&id.groups));
+        }
+        if want.wants("roles") {
+            map.insert(CelMapKey::from("roles"), string_list(&id.roles));
         }
         Box::new(CelMap::from(map))
     }
@@ -264,6 +274,8 @@ impl<'r> Activation<'r> {
                 None => Some(CowVal::Owned(Box::new(CelNull))),
             },
             "scopes" => Some(CowVal::Borrowed(self.scopes.get_or_init(|| build_scopes(id)).as_ref())),
+            "groups" => Some(CowVal::Borrowed(self.groups.get_or_init(|| string_list(&id.groups)).as_ref())),
+            "roles" => Some(CowVal::Borrowed(self.roles.get_or_init(|| string_list(&id.roles)).as_ref())),
             _ => rest.strip_prefix("claims.").and_then(|c| self.claim(c)).map(CowVal::Borrowed),
         }
     }
@@ -292,6 +304,8 @@ impl<'r> Activation<'r> {
         let id = self.identity?;
         match haystack {
             InList::Scopes => Some(id.scopes.iter().any(|s| s == needle)),
+            InList::Groups => Some(id.groups.iter().any(|s| s == needle)),
+            InList::Roles => Some(id.roles.iter().any(|s| s == needle)),
             // as CEL's `in` over the converted list: only a string element
             // equals a string
             InList::Claim(claim) => id.claims.array_contains_str(claim, needle),
@@ -372,11 +386,12 @@ impl VariableResolver for Activation<'_> {
 
 /// `auth.scopes`: the granted scopes as a list of strings.
 fn build_scopes(id: &Identity) -> BoxVal<'_> {
-    let list: Vec<BoxVal<'_>> = id
-        .scopes
-        .iter()
-        .map(|s| Box::new(CelString::from(s.as_str())) as BoxVal<'_>)
-        .collect();
+    string_list(&id.scopes)
+}
+
+/// `auth.scopes`, `auth.groups`, `auth.roles`: a list of strings.
+fn string_list(items: &[String]) -> BoxVal<'_> {
+    let list: Vec<BoxVal<'_>> = items.iter().map(|s| Box::new(CelString::from(s.as_str())) as BoxVal<'_>).collect();
     Box::new(CelList::from(list))
 }
 

@@ -69,6 +69,10 @@ pub(crate) enum InList {
     Claim(String),
     /// `auth.scopes`.
     Scopes,
+    /// `auth.groups`.
+    Groups,
+    /// `auth.roles`.
+    Roles,
 }
 
 

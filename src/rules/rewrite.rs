@@ -91,6 +91,7 @@ pub(crate) fn rewrite(
 }
 
 /// Rewrites `"x" in jwt.c`, `"x" in auth.claims.c` and `"x" in auth.scopes`
+/// (or `auth.groups`, `auth.roles`)
 /// (outside comprehensions that bind the root) to
 /// `<InKnown(n)> ? <InValue(n)> : ("x" in <path>)` ([`Slot`]s): the activation answers from the
 /// identity without converting the list when it can (the list is there and
@@ -151,6 +152,8 @@ fn in_check(e: &IdedExpr, bound: &[String]) -> Option<(InList, String)> {
     let haystack = match segments.as_slice() {
         ["jwt", claim] | ["auth", "claims", claim] if !claim.contains('.') => InList::Claim((*claim).to_owned()),
         ["auth", "scopes"] => InList::Scopes,
+        ["auth", "groups"] => InList::Groups,
+        ["auth", "roles"] => InList::Roles,
         _ => return None,
     };
     Some((haystack, needle.inner().to_owned()))

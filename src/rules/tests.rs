@@ -13,14 +13,10 @@ fn identity(claims: serde_json::Value) -> Identity {
         serde_json::Value::Object(m) => crate::claims::Claims::from_map(m),
         _ => panic!("claims must be an object"),
     };
-    let scopes = Identity::scopes_from_claims(&claims);
-    Identity {
-        provider: Arc::from("okta"),
-        issuer: claims.get("iss").and_then(|v| v.as_str()).unwrap_or("").to_owned(),
-        subject: claims.get("sub").and_then(|v| v.as_str()).map(str::to_owned),
-        claims: Arc::new(claims),
-        scopes: scopes.into(),
-    }
+    let issuer = claims.get("iss").and_then(|v| v.as_str()).unwrap_or("").to_owned();
+    let subject = claims.get("sub").and_then(|v| v.as_str()).map(str::to_owned);
+    let views = crate::identity::ClaimViews::default();
+    Identity::new(Arc::from("okta"), issuer, subject, Arc::new(claims), &views)
 }
 
 fn okta() -> Identity {

@@ -45,6 +45,9 @@ pub struct ClaimPolicy {
     pub max_lifetime: Option<f64>,
     /// The `typ` requirement.
     pub typ: TypRequirement,
+    /// The value the `typ` claim must have when present (Keycloak's kind
+    /// of token: `Bearer` for access tokens).
+    pub typ_claim: Option<String>,
 }
 
 fn invalid(detail: impl Into<String>) -> TokenError {
@@ -149,6 +152,20 @@ impl ClaimPolicy {
                     typ.map(|t| format!("`{t}`")).unwrap_or_else(|| "none".to_owned())
                 ),
             ));
+        }
+        if let Some(want) = &self.typ_claim {
+            if claims.contains_key("typ") {
+                match claims.string("typ") {
+                    Some(got) if got == want => {}
+                    Some(got) => {
+                        return Err(TokenError::new(
+                            Reason::InvalidType,
+                            format!("the token's `typ` claim is `{got}`, not `{want}`: an ID or refresh token is no access token"),
+                        ))
+                    }
+                    None => return Err(TokenError::new(Reason::InvalidType, "claim `typ` is not a string")),
+                }
+            }
         }
         for name in &self.required {
             if claims.kind(name).is_none_or(|k| k == JsonKind::Null) {
