@@ -209,6 +209,7 @@ fuzz_target!(|input: Input| {
     let (a_null, a_len) = array(&input.attributes, &attributes);
     // A token pushed into an array the input left NULL: keep the NULL (the
     // pushed pair is then not passed).
+    #[allow(clippy::needless_update)]
     let req = claimcheck_request {
         method: arena.view(&input.method),
         path: arena.view(&input.path),
@@ -222,6 +223,8 @@ fuzz_target!(|input: Input| {
         query_len: if q_null { q_len } else { query.len() },
         attributes: ptr_of(a_null, &attributes),
         attributes_len: a_len,
+        // Any field this version of the struct adds (such as its size).
+        ..Default::default()
     };
     let mut decision: *mut claimcheck_decision = ptr::null_mut();
     // SAFETY: every non-NULL pointer points into `arena` or the vectors above,
