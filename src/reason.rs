@@ -195,12 +195,117 @@ impl Reason {
     }
 }
 
+/// Whether the request carried a valid token: the one fact besides the
+/// [`Reason`] that a refusal's status and challenge depend on, and only a
+/// rule's refusal depends on it (every other reason answers the same in any
+/// context; see [`Reason::status`] and [`Reason::challenge`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Requester {
+    /// The token validated. A rule refusal is final (403): authenticating
+    /// again cannot help. `missing_scope`: the refusing rule is a `require`
+    /// over scopes the token lacks, so the 403 names them
+    /// (`error="insufficient_scope"`, RFC 6750 §3.1).
+    Authenticated {
+        /// Whether the refusing rule names scopes the token lacks.
+        missing_scope: bool,
+    },
+    /// No valid token: none, or one that `optional` or `permissive` mode
+    /// set aside. A rule refusal is 401 with the plain challenge, since
+    /// authenticating may help.
+    Anonymous,
+}
+
+/// Which `WWW-Authenticate` challenge a decision carries (RFC 6750 §3).
+/// Every kind but [`ChallengeKind::None`] starts with the config's
+/// `Bearer realm="..."[, resource_metadata="..."]`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ChallengeKind {
+    /// No `WWW-Authenticate` header.
+    None,
+    /// The challenge without an error code: the request carried no
+    /// credential, or no valid one and the rules refused it.
+    Plain,
+    /// `error="invalid_token"` with the reason's client message.
+    InvalidToken,
+    /// `error="invalid_request"` with the reason's client message.
+    InvalidRequest,
+    /// `error="insufficient_scope", scope="..."`: the scopes a failed
+    /// `require` names.
+    InsufficientScope,
+}
+
+impl Reason {
+    /// The HTTP status of a decision with this reason: 200 allowed, 400 for
+    /// two credentials, 401 for a missing or invalid token, 503 when the keys
+    /// are unavailable (no fault of the client's), and for a rule refusal 403
+    /// with a valid token but 401 without one.
+    pub(crate) const fn status(self, requester: Requester) -> u16 {
+        match self {
+            Reason::Allowed => 200,
+            Reason::MultipleTokens => 400,
+            Reason::KeysUnavailable => 503,
+            Reason::DeniedByRule | Reason::RequiredRuleFailed | Reason::NoRuleAllowed => match requester {
+                Requester::Authenticated { .. } => 403,
+                Requester::Anonymous => 401,
+            },
+            Reason::MissingToken
+            | Reason::MalformedToken
+            | Reason::TokenTooLarge
+            | Reason::UnsupportedAlgorithm
+            | Reason::UnknownIssuer
+            | Reason::UnknownKey
+            | Reason::InvalidSignature
+            | Reason::InvalidType
+            | Reason::UnknownCriticalHeader
+            | Reason::Expired
+            | Reason::NotYetValid
+            | Reason::IssuedInFuture
+            | Reason::LifetimeTooLong
+            | Reason::InvalidAudience
+            | Reason::InvalidClaim => 401,
+        }
+    }
+
+    /// The challenge a decision with this reason carries: none when allowed
+    /// or when the keys are unavailable (a 503 asks for no credential), the
+    /// plain one for a missing token (RFC 6750 §3.1: no error code),
+    /// `invalid_request` for two credentials, `invalid_token` for an invalid
+    /// one; for a rule refusal the plain one without a valid token, and with
+    /// one `insufficient_scope` when the refusing rule names missing scopes,
+    /// else none.
+    pub(crate) const fn challenge(self, requester: Requester) -> ChallengeKind {
+        match self {
+            Reason::Allowed | Reason::KeysUnavailable => ChallengeKind::None,
+            Reason::MissingToken => ChallengeKind::Plain,
+            Reason::MultipleTokens => ChallengeKind::InvalidRequest,
+            Reason::DeniedByRule | Reason::RequiredRuleFailed | Reason::NoRuleAllowed => match requester {
+                Requester::Anonymous => ChallengeKind::Plain,
+                Requester::Authenticated { missing_scope: true } => ChallengeKind::InsufficientScope,
+                Requester::Authenticated { missing_scope: false } => ChallengeKind::None,
+            },
+            Reason::MalformedToken
+            | Reason::TokenTooLarge
+            | Reason::UnsupportedAlgorithm
+            | Reason::UnknownIssuer
+            | Reason::UnknownKey
+            | Reason::InvalidSignature
+            | Reason::InvalidType
+            | Reason::UnknownCriticalHeader
+            | Reason::Expired
+            | Reason::NotYetValid
+            | Reason::IssuedInFuture
+            | Reason::LifetimeTooLong
+            | Reason::InvalidAudience
+            | Reason::InvalidClaim => ChallengeKind::InvalidToken,
+        }
+    }
+}
+
 impl fmt::Display for Reason {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
     }
 }
-
 
 /// Why a token was refused, for the decision: the reason and a log detail.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -224,3 +329,55 @@ impl std::fmt::Display for TokenError {
     }
 }
 
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const CONTEXTS: [Requester; 3] = [
+        Requester::Anonymous,
+        Requester::Authenticated { missing_scope: false },
+        Requester::Authenticated { missing_scope: true },
+    ];
+
+    #[test]
+    fn only_rule_refusals_depend_on_the_requester() {
+        for r in Reason::ALL {
+            let statuses: Vec<u16> = CONTEXTS.iter().map(|&c| r.status(c)).collect();
+            let challenges: Vec<ChallengeKind> = CONTEXTS.iter().map(|&c| r.challenge(c)).collect();
+            if matches!(r, Reason::DeniedByRule | Reason::RequiredRuleFailed | Reason::NoRuleAllowed) {
+                assert_eq!(statuses, [401, 403, 403], "{r}");
+                assert_eq!(
+                    challenges,
+                    [ChallengeKind::Plain, ChallengeKind::None, ChallengeKind::InsufficientScope],
+                    "{r}"
+                );
+            } else {
+                assert!(statuses.iter().all(|&s| s == statuses[0]), "{r}: {statuses:?}");
+                assert!(challenges.iter().all(|&c| c == challenges[0]), "{r}: {challenges:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn invalid_token_reasons_are_401_with_the_invalid_token_challenge() {
+        for r in Reason::ALL {
+            let c = Requester::Anonymous;
+            assert_eq!(r.is_invalid_token(), r.challenge(c) == ChallengeKind::InvalidToken, "{r}");
+            if r.is_invalid_token() {
+                assert_eq!(r.status(c), 401, "{r}");
+            }
+        }
+        let c = Requester::Anonymous;
+        assert_eq!((Reason::Allowed.status(c), Reason::Allowed.challenge(c)), (200, ChallengeKind::None));
+        assert_eq!((Reason::MissingToken.status(c), Reason::MissingToken.challenge(c)), (401, ChallengeKind::Plain));
+        assert_eq!(
+            (Reason::MultipleTokens.status(c), Reason::MultipleTokens.challenge(c)),
+            (400, ChallengeKind::InvalidRequest)
+        );
+        assert_eq!(
+            (Reason::KeysUnavailable.status(c), Reason::KeysUnavailable.challenge(c)),
+            (503, ChallengeKind::None)
+        );
+    }
+}

@@ -12,12 +12,12 @@ use arc_swap::ArcSwap;
 
 use crate::config::schema::Mode;
 use crate::config::{load, ConfigError};
-use crate::decision::{Decision, Reason};
+use crate::decision::{DecidingRule, Decision, Reason};
 use crate::identity::{ClaimViews, Claims, Identity};
 use crate::keys::{ProviderKeyStatus, RemoteRegistry};
-use crate::log::{sanitize_owned, LogLevel, LogSink, Logger};
+use crate::log::{LogLevel, LogSink, Logger};
 use crate::request::Request;
-use crate::rules::{Refusal, RuleInput};
+use crate::rules::RuleInput;
 use crate::jose::jws::parse_compact;
 use crate::reason::TokenError;
 use crate::credential::Credential;
@@ -184,10 +184,15 @@ impl Engine {
             .provider_for(&issuer, tid)
             .map(|p| (p.name.clone(), p.views.clone()))
             .unwrap_or_else(|| (Arc::from("test"), ClaimViews::default()));
-        let subject = claims.string("sub").map(str::to_owned);
-        let identity = Identity::new(provider, issuer, subject, Arc::new(claims), &views);
-        Ok(config.run_rules(Some(identity), request, now, None))
+        Ok(config.run_rules(Some(identity(provider, issuer, claims, &views)), request, now, None))
     }
+}
+
+/// The identity that claims establish for a provider: the one place it is
+/// built, for a validated token and for [`Engine::authorize_claims_at`].
+fn identity(provider: Arc<str>, issuer: String, claims: Claims, views: &ClaimViews) -> Identity {
+    let subject = claims.string("sub").map(str::to_owned);
+    Identity::new(provider, issuer, subject, Arc::new(claims), views)
 }
 
 /// A clock value [`Engine::authorize_at`] refuses: not finite, or before
@@ -226,20 +231,9 @@ impl Compiled {
                     now,
                     Some(format!("credentials ignored in permissive mode: {detail}")),
                 ),
-                Mode::Strict | Mode::Optional => Decision {
-                    allowed: false,
-                    status: 400,
-                    reason: Reason::MultipleTokens,
-                    message: Reason::MultipleTokens.client_message(),
-                    detail: Some(sanitize_owned(detail)),
-                    www_authenticate: Some(
-                        self.challenge.with_error("invalid_request", Reason::MultipleTokens.client_message()),
-                    ),
-                    identity: None,
-                    rule: None,
-                    rule_errored: false,
-                    credential: None,
-                },
+                Mode::Strict | Mode::Optional => {
+                    Decision::deny(Reason::MultipleTokens, &self.challenge, None, DecidingRule::default(), Some(detail))
+                }
             },
             Credential::Malformed(detail, source) => {
                 let err = TokenError::new(Reason::MalformedToken, detail);
@@ -326,44 +320,17 @@ impl Compiled {
         }
         provider.policy.check(&claims, jws.header.typ.as_deref(), now)?;
 
-        let subject = claims.string("sub").map(str::to_owned);
         let issuer = iss.to_owned();
-        Ok(Identity::new(provider.name.clone(), issuer, subject, Arc::new(claims), &provider.views))
+        Ok(identity(provider.name.clone(), issuer, claims, &provider.views))
     }
 
     fn deny_missing_token(&self) -> Decision {
-        Decision {
-            allowed: false,
-            status: 401,
-            reason: Reason::MissingToken,
-            message: Reason::MissingToken.client_message(),
-            detail: None,
-            www_authenticate: Some(self.challenge.plain()),
-            identity: None,
-            rule: None,
-            rule_errored: false,
-            credential: None,
-        }
+        Decision::deny(Reason::MissingToken, &self.challenge, None, DecidingRule::default(), None)
     }
 
+    /// Refuses a token: 401 `invalid_token`, or 503 when the keys are unavailable.
     fn deny_token(&self, err: TokenError) -> Decision {
-        let (status, www) = if err.reason == Reason::KeysUnavailable {
-            (503, None)
-        } else {
-            (401, Some(self.challenge.with_error("invalid_token", err.reason.client_message())))
-        };
-        Decision {
-            allowed: false,
-            status,
-            reason: err.reason,
-            message: err.reason.client_message(),
-            detail: Some(sanitize_owned(err.detail)),
-            www_authenticate: www,
-            identity: None,
-            rule: None,
-            rule_errored: false,
-            credential: None,
-        }
+        Decision::deny(err.reason, &self.challenge, None, DecidingRule::default(), Some(err.detail))
     }
 
     fn run_rules(
@@ -374,62 +341,19 @@ impl Compiled {
         auth_detail: Option<String>,
     ) -> Decision {
         if self.rules.is_empty() {
-            return Decision {
-                allowed: true,
-                status: 200,
-                reason: Reason::Allowed,
-                message: Reason::Allowed.client_message(),
-                detail: auth_detail.map(sanitize_owned),
-                www_authenticate: None,
-                identity,
-                rule: None,
-                rule_errored: false,
-                credential: None,
-            };
+            return Decision::allow(identity, DecidingRule::default(), auth_detail);
         }
         let outcome = self.rules.evaluate(&RuleInput { identity: identity.as_ref(), request, now });
         let detail = match (auth_detail, outcome.detail) {
             (Some(a), Some(b)) => Some(format!("{a}; {b}")),
             (a, b) => a.or(b),
-        }
-        .map(sanitize_owned);
-        let Some(refusal) = outcome.refusal else {
-            return Decision {
-                allowed: true,
-                status: 200,
-                reason: Reason::Allowed,
-                message: Reason::Allowed.client_message(),
-                detail,
-                www_authenticate: None,
-                identity,
-                rule: outcome.rule,
-                rule_errored: outcome.errored,
-                credential: None,
-            };
         };
-        let reason = match refusal {
-            Refusal::DeniedByRule => Reason::DeniedByRule,
-            Refusal::RequiredRuleFailed => Reason::RequiredRuleFailed,
-            Refusal::NoRuleAllowed => Reason::NoRuleAllowed,
-        };
-        // Without a valid token, authenticating may help: 401 with the
-        // challenge. With one, the answer is final: 403.
-        let (status, www) = if identity.is_none() {
-            (401, Some(self.challenge.plain()))
-        } else {
-            (403, outcome.missing_scope.as_deref().map(|scope| self.challenge.insufficient_scope(scope)))
-        };
-        Decision {
-            allowed: false,
-            status,
-            reason,
-            message: reason.client_message(),
-            detail,
-            www_authenticate: www,
-            identity,
-            rule: outcome.rule,
-            rule_errored: outcome.errored,
-            credential: None,
+        let rule = DecidingRule { index: outcome.rule, errored: outcome.errored, missing_scope: outcome.missing_scope };
+        match outcome.refusal {
+            None => Decision::allow(identity, rule, detail),
+            // Without a valid token, authenticating may help: 401 with the
+            // challenge. With one, the answer is final: 403.
+            Some(refusal) => Decision::deny(refusal.into(), &self.challenge, identity, rule, detail),
         }
     }
 }
