@@ -3,6 +3,7 @@
 //! changes with the internals.
 
 pub use crate::config::load::parse_config;
+pub use crate::config::native::native_tree;
 pub use crate::jose::algorithm::{Algorithm, AlgorithmSet};
 pub use crate::json::base64url;
 pub use crate::keys::jwk::parse_jwk;

@@ -151,7 +151,7 @@ fn mint_makes_a_token_that_verify_accepts() {
 
 #[test]
 fn every_subcommand_has_help_with_examples() {
-    for cmd in ["verify", "eval", "check", "test", "decode", "mint", "schema", "dev-issuer", "demo"] {
+    for cmd in ["verify", "eval", "check", "convert", "test", "decode", "mint", "schema", "dev-issuer", "demo"] {
         let o = run(&[cmd, "--help"]);
         assert_eq!(o.status.code(), Some(0), "{cmd}");
         assert!(out(&o).contains("Example"), "{cmd} --help has examples");

@@ -187,15 +187,15 @@ fn validate_authentication(auth: &Authentication) -> Result<(), ConfigError> {
     for (i, provider) in auth.providers.iter().enumerate() {
         let path = format!("authentication.providers[{i}]");
         validate_provider(provider, &path)?;
-        let name = provider.name.as_deref().unwrap_or(&provider.issuer);
-        if !names.insert(name.to_owned()) {
-            return Err(ConfigError::invalid(format!("{path}.name"), format!("provider name `{name}` is used twice")));
-        }
         if !issuers.insert(provider.issuer.clone()) {
             return Err(ConfigError::invalid(
                 format!("{path}.issuer"),
                 format!("issuer `{}` is configured twice; a token's `iss` must pick one provider", provider.issuer),
             ));
+        }
+        let name = provider.name.as_deref().unwrap_or(&provider.issuer);
+        if !names.insert(name.to_owned()) {
+            return Err(ConfigError::invalid(format!("{path}.name"), format!("provider name `{name}` is used twice")));
         }
     }
     if let Some(sources) = &auth.token_source {
