@@ -15,12 +15,15 @@ fn okta() -> Identity {
     });
     let claims = claimcheck::Claims::from_map(claims.as_object().cloned().unwrap_or_default());
     let scopes = Identity::scopes_from_claims(&claims);
+    let groups: Vec<String> = ["Everyone", "AI-Users", "Eng", "G4", "G5", "G6", "G7", "G8"].map(String::from).to_vec();
     Identity {
         provider: Arc::from("okta"),
         issuer: "https://dev.okta.com/oauth2/default".into(),
         subject: Some("alice@example.com".into()),
         claims: Arc::new(claims),
         scopes: scopes.into(),
+        groups: groups.into(),
+        roles: Vec::new().into(),
     }
 }
 
@@ -30,6 +33,7 @@ fn bench(c: &mut Criterion) {
     let req = Request { method: "POST", path: "/mcp", host: "api", headers: &headers, ..Request::default() };
     for (name, expr) in [
         ("groups_in", r#""AI-Users" in auth.claims.groups"#),
+        ("auth_groups_in", r#""AI-Users" in auth.groups"#),
         ("scope_and_method", r#""mcp:read" in auth.scopes && request.method == "POST""#),
         ("matches_literal", r#"jwt.sub.matches("^[a-z]+@example\\.com$")"#),
     ] {

@@ -112,6 +112,13 @@ impl ClaimList {
     }
 }
 
+impl Default for ClaimList {
+    /// The empty list.
+    fn default() -> ClaimList {
+        ClaimList::from(Vec::new())
+    }
+}
+
 impl From<Vec<String>> for ClaimList {
     fn from(list: Vec<String>) -> ClaimList {
         ClaimList { claims: None, paths: Arc::from(Vec::new()), list: OnceLock::from(Arc::from(list)) }

@@ -38,8 +38,11 @@ fn refused(text: &str) -> (String, String) {
     (e.location().unwrap_or_default(), e.message)
 }
 
+/// The identity a decision carries: issuer, subject, provider.
+type Who = Option<(String, Option<String>, String)>;
+
 /// What a host sees of a decision.
-fn seen(d: &Decision) -> (bool, u16, String, Option<String>, Option<(String, Option<String>, String)>) {
+fn seen(d: &Decision) -> (bool, u16, String, Option<String>, Who) {
     (
         d.allowed,
         d.status,
