@@ -261,6 +261,9 @@ fn explicit_fields_still_apply_over_a_preset() {
     let p = expanded("okta: {domain: dev.okta.com}, audiences: [a], algorithms: [RS256], leeway: 5s, jwks: {cacheDuration: 10m}, groupsClaim: [roles_of_user]");
     assert_eq!(p["jwks"], json!({"url": "https://dev.okta.com/oauth2/default/v1/keys", "cacheDuration": "10m"}));
     assert_eq!((p["algorithms"].clone(), p["leeway"].clone(), p["groupsClaim"].clone()), (json!(["RS256"]), json!("5s"), json!(["roles_of_user"])));
+    // `discovery: true` replaces the preset's key URL (the issuer's metadata names it).
+    let p = expanded("okta: {domain: dev.okta.com}, audiences: [a], jwks: {discovery: true}");
+    assert_eq!(p["jwks"], json!({"discovery": true}));
     // A Keycloak on plain HTTP needs `allowHttp`, as any key URL does.
     let p = expanded("keycloak: {url: 'http://127.0.0.1:8080', realm: master}, audiences: [a], jwks: {allowHttp: true}");
     assert_eq!(p["jwks"], json!({"url": "http://127.0.0.1:8080/realms/master/protocol/openid-connect/certs", "allowHttp": true}));

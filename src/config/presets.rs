@@ -78,7 +78,7 @@ fn apply(p: &mut Provider, x: Expansion, base: &str, origin: &mut Origin) -> Res
     p.issuer = x.issuer.clone();
     origin.paths.add(format!("{base}.issuer"), user_at.clone());
     let j = &p.jwks;
-    let has_source = j.url.is_some() || j.remote.is_some() || j.discovery.is_some() || j.file.is_some() || j.inline.is_some();
+    let has_source = has_key_source(j);
     let keys = if has_source {
         format!("keys from `{user_base}.jwks` (replacing the preset's `{}`)", x.jwks_url)
     } else {
@@ -119,6 +119,11 @@ fn apply(p: &mut Provider, x: Expansion, base: &str, origin: &mut Origin) -> Res
     p.entra = None;
     p.google = None;
     Ok(())
+}
+
+/// Whether `jwks` names a key source of its own (which replaces the preset's).
+fn has_key_source(j: &super::schema::Jwks) -> bool {
+    j.url.is_some() || j.remote.is_some() || j.discovery == Some(true) || j.file.is_some() || j.inline.is_some()
 }
 
 /// A host name (with an optional port), as the presets take them.
@@ -191,7 +196,7 @@ fn keycloak(k: Option<&KeycloakPreset>, p: &Provider, at: &str) -> Result<Expans
     let realm = segment(&k.realm, &format!("{at}.realm"))?;
     let issuer = format!("{url}/realms/{realm}");
     let j = &p.jwks;
-    let own_source = j.url.is_some() || j.remote.is_some() || j.discovery.is_some() || j.file.is_some() || j.inline.is_some();
+    let own_source = has_key_source(j);
     if url.starts_with("http://") && !own_source && !j.allow_http {
         return Err(ConfigError::invalid(
             url_at,
