@@ -2,16 +2,23 @@
  * claimcheck: JWT validation and CEL authorization for API gateways. C ABI.
  * SPDX-License-Identifier: Apache-2.0
  *
+ * The sections below follow a host's use of the library: objects and basic
+ * types, the engine, requests, decisions, results and errors, logging, key
+ * status, versions.
+ *
  * Threads: every object is safe to use from several threads at once through a
- * const pointer (engines: authorize, reload, set_logger, warnings; decisions,
- * errors and warning snapshots: their accessors). Free an object once, after
+ * const pointer (engines: authorize, reload, set_logger, warnings, key status;
+ * decisions, errors and snapshots: their accessors). Free an object once, after
  * every other call on it has returned.
  *
  * Conventions (docs/c-api.md): functions returning claimcheck_result return
  * CLAIMCHECK_RESULT_OK or a code and write their out-params only on success;
- * every pointer argument is NULL-checked; a panic inside the library becomes
- * CLAIMCHECK_RESULT_PANIC (or a fail-closed value), never an abort; strings are
- * (pointer, length) views, NULL with length 0 being the empty string.
+ * every pointer argument is NULL-checked; a bug inside the library (a caught
+ * Rust panic) becomes CLAIMCHECK_RESULT_PANIC or a fail-closed value, never an
+ * abort; strings are (pointer, length) views, NULL with length 0 being the
+ * empty string; the structs a host fills in (claimcheck_request,
+ * claimcheck_provider_keys) start with a size field: initialise them with
+ * CLAIMCHECK_REQUEST_INIT and CLAIMCHECK_PROVIDER_KEYS_INIT.
  */
 
 #ifndef CLAIMCHECK_H
@@ -29,14 +36,35 @@
 #define CLAIMCHECK_VERSION_PATCH 0
 #define CLAIMCHECK_VERSION_STRING "0.1.0"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* =========================================================================
+ * Objects and basic types
+ *
+ * The library's objects are opaque: each is created by a function below, owned
+ * by the caller, and freed exactly once with its `_free` function
+ * (`_free(NULL)` does nothing). Any number of threads may use an object at once
+ * through a `const` pointer. Free it after every other call on it has returned:
+ * the library does not detect a freed object (docs/c-api.md, "Handles").
+ * ========================================================================= */
 
 /**
- * The ABI version. It changes only when an existing declaration changes
- * incompatibly (a struct layout, a signature, a code's meaning); additions
- * keep it. Bindings compare `claimcheck_abi_version()` with the value they
- * were written for when they load the library.
+ * An authorization engine built from one config. Thread-safe: a
+ * `const claimcheck_engine *` may be used by any number of threads at once
+ * (authorize, reload, set the logger, read warnings and key status). Free
+ * it once, after every other call on it has returned, with
+ * `claimcheck_engine_free`.
  */
-#define CLAIMCHECK_ABI_VERSION 1
+typedef struct claimcheck_engine claimcheck_engine;
+
+/**
+ * A snapshot of the warnings of an engine's last successful load (skipped
+ * keys, ignored agentgateway fields, ...). Owned by the caller; free it with
+ * `claimcheck_warnings_free`. Immutable: readable from any thread.
+ */
+typedef struct claimcheck_warnings claimcheck_warnings;
 
 /**
  * The engine's answer for one request. Owned by the caller; free it with
@@ -44,14 +72,6 @@
  * also at once.
  */
 typedef struct claimcheck_decision claimcheck_decision;
-
-/**
- * An authorization engine built from one config. Thread-safe: a
- * `const claimcheck_engine *` may be used by any number of threads at once
- * (authorize, reload, set the logger, read warnings). Free it once, after
- * every other call on it has returned, with `claimcheck_engine_free`.
- */
-typedef struct claimcheck_engine claimcheck_engine;
 
 /**
  * An owned config error: why an engine could not be created or reloaded.
@@ -68,17 +88,10 @@ typedef struct claimcheck_error claimcheck_error;
 typedef struct claimcheck_key_status claimcheck_key_status;
 
 /**
- * A snapshot of the warnings of an engine's last successful load (skipped
- * keys, ignored agentgateway fields, ...). Owned by the caller; free it with
- * `claimcheck_warnings_free`. Immutable: readable from any thread.
+ * A result code: `CLAIMCHECK_RESULT_OK` or one of the `CLAIMCHECK_RESULT_*`
+ * failures. Stable: values are never reused.
  */
-typedef struct claimcheck_warnings claimcheck_warnings;
-
-/**
- * A reason code: one of the `CLAIMCHECK_REASON_*` values. Stable: a code is
- * never reused; new reasons get new codes.
- */
-typedef uint32_t claimcheck_reason;
+typedef uint32_t claimcheck_result;
 
 /**
  * A borrowed UTF-8 string: `len` bytes at `ptr`, not NUL-terminated.
@@ -99,102 +112,133 @@ typedef struct claimcheck_str {
     size_t len;
 } claimcheck_str;
 
-/**
- * A result code: `CLAIMCHECK_RESULT_OK` or one of the `CLAIMCHECK_RESULT_*`
- * failures. Stable: values are never reused.
- */
-typedef uint32_t claimcheck_result;
-
-/**
- * Where a request carried its credential: one of `CLAIMCHECK_CREDENTIAL_*`.
- */
-typedef uint32_t claimcheck_credential_kind;
-
-/**
- * One provider's key status. The string views live as long as the
- * snapshot they came from.
- */
-typedef struct claimcheck_provider_keys {
-    /**
-     * The provider's name.
-     */
-    struct claimcheck_str provider;
-    /**
-     * Where the keys come from: `inline`, a file path, a URL, or discovery.
-     */
-    struct claimcheck_str source;
-    /**
-     * True for fetched keys (URL or discovery).
-     */
-    bool remote;
-    /**
-     * True when this provider's tokens can be verified now; false means its
-     * decisions are 503 `keys_unavailable` (see `detail`).
-     */
-    bool available;
-    /**
-     * Why keys are unavailable (`ptr` NULL when they are available).
-     */
-    struct claimcheck_str detail;
-    /**
-     * Usable keys in the current set.
-     */
-    size_t key_count;
-    /**
-     * When the current key set was fetched, in seconds since the Unix epoch;
-     * -1 when never (or for keys from the config itself).
-     */
-    double last_fetched;
-    /**
-     * When the last fetch attempt started (seconds since the epoch), or -1.
-     */
-    double last_attempt;
-    /**
-     * The last fetch's error (`ptr` NULL once a fetch succeeds again).
-     */
-    struct claimcheck_str last_error;
-    /**
-     * Fetches started, of any kind.
-     */
-    uint64_t fetches;
-    /**
-     * Fetches that failed.
-     */
-    uint64_t failed_fetches;
-    /**
-     * Fetches started because a token named an unknown `kid`.
-     */
-    uint64_t unknown_kid_refetches;
-    /**
-     * Unknown-`kid` refetches refused by the rate limit.
-     */
-    uint64_t refetches_suppressed;
-} claimcheck_provider_keys;
-
-/**
- * A log level: one of the `CLAIMCHECK_LOG_*` values.
- */
-typedef uint32_t claimcheck_log_level;
-
-/**
- * Receives one engine message: `level` is a `CLAIMCHECK_LOG_*` value and
- * the message is `len` bytes of UTF-8 at `msg`, followed by a NUL (so it
- * may also be used as a C string). `msg` is valid only during the call.
+/* =========================================================================
+ * Engine
  *
- * Called from any thread: the threads calling authorize or reload, and the
- * library's background key-refresh threads, possibly several at once. It
- * must not call back into the same engine's `claimcheck_engine_set_logger`.
- */
-typedef void (*claimcheck_log_callback)(void *userdata,
-                                        claimcheck_log_level level,
-                                        const char *msg,
-                                        size_t len);
+ * An engine is built from one config (YAML or JSON) and serves every request
+ * thread. Reloads swap the config atomically while requests are decided.
+ * ========================================================================= */
 
 /**
- * Called once with the callback's `userdata` after its last use: when the
- * callback is replaced or the engine is freed. Any thread may call it.
+ * Creates an engine from config text (YAML or JSON), `config_len` bytes at
+ * `config` (no NUL terminator needed). Relative key file paths resolve
+ * against the current directory.
+ *
+ * On success writes the new engine to `*engine_out` and returns
+ * `CLAIMCHECK_RESULT_OK`; the caller owns it. When the config cannot be
+ * loaded, returns its `CLAIMCHECK_RESULT_CONFIG_*`/`_RULE_INVALID`/
+ * `_KEYS_INVALID`/`_IO` code and, if `error_out` is not NULL, writes an owned
+ * `claimcheck_error` there (free it with `claimcheck_error_free`). On
+ * argument errors (NULL `engine_out`, NULL `config` with a non-zero length,
+ * invalid UTF-8) returns that code and writes nothing.
+ *
+ * Requires: `config` points to `config_len` readable bytes (or is NULL with
+ * length 0); `engine_out` and a non-NULL `error_out` are valid for a pointer
+ * write.
  */
-typedef void (*claimcheck_finalizer)(void *userdata);
+claimcheck_result claimcheck_engine_new(const char *config,
+                                        size_t config_len,
+                                        struct claimcheck_engine **engine_out,
+                                        struct claimcheck_error **error_out);
+
+/**
+ * Creates an engine from a config file, path given as `path_len` UTF-8
+ * bytes at `path` (no NUL terminator needed). Relative key files resolve
+ * against the config file's directory. Results and out-params as
+ * `claimcheck_engine_new` (an unreadable file is `CLAIMCHECK_RESULT_IO`).
+ *
+ * Requires: as `claimcheck_engine_new`, with `path`/`path_len` in place of the
+ * config.
+ */
+claimcheck_result claimcheck_engine_from_file(const char *path,
+                                              size_t path_len,
+                                              struct claimcheck_engine **engine_out,
+                                              struct claimcheck_error **error_out);
+
+/**
+ * Replaces the engine's config with new config text, atomically: calls
+ * already running finish on the old config, later ones use the new one.
+ * If the new config does not load, the old one keeps serving, the error is
+ * returned (and written to `*error_out` when it is not NULL) and is also
+ * sent to the log callback. Safe to call while other threads authorize.
+ *
+ * Requires: `engine` is NULL or a live engine; `config` points to `config_len`
+ * readable bytes (or is NULL with length 0); `error_out` is NULL or valid for a
+ * pointer write.
+ */
+claimcheck_result claimcheck_engine_reload(const struct claimcheck_engine *engine,
+                                           const char *config,
+                                           size_t config_len,
+                                           struct claimcheck_error **error_out);
+
+/**
+ * Like `claimcheck_engine_reload`, reading the config from a file (relative
+ * key files resolve against its directory).
+ *
+ * Requires: as `claimcheck_engine_reload`, with `path`/`path_len` in place of
+ * the config.
+ */
+claimcheck_result claimcheck_engine_reload_file(const struct claimcheck_engine *engine,
+                                                const char *path,
+                                                size_t path_len,
+                                                struct claimcheck_error **error_out);
+
+/**
+ * Frees an engine. NULL is a no-op. Call it once, after every other call on
+ * this engine (in any thread) has returned. Decisions, errors and snapshots
+ * it handed out stay valid (they own their data). The log callback's
+ * finalizer runs after the callback's last call (see
+ * `claimcheck_engine_set_logger`).
+ *
+ * Requires: `engine` is NULL or an engine not freed before and not used after.
+ */
+void claimcheck_engine_free(struct claimcheck_engine *engine);
+
+/**
+ * Takes a snapshot of the warnings of the engine's last successful load
+ * (creation or reload) and writes it to `*warnings_out` (owned by the
+ * caller; free with `claimcheck_warnings_free`).
+ *
+ * Requires: `engine` is NULL or a live engine; `warnings_out` is NULL or valid
+ * for a pointer write.
+ */
+claimcheck_result claimcheck_engine_warnings(const struct claimcheck_engine *engine,
+                                             struct claimcheck_warnings **warnings_out);
+
+/**
+ * The number of warnings in the snapshot (0 for NULL).
+ *
+ * Requires: `warnings` is NULL or a live warnings snapshot.
+ */
+size_t claimcheck_warnings_count(const struct claimcheck_warnings *warnings);
+
+/**
+ * Writes a view of warning number `index` (0-based) to `*warning_out`; the
+ * view lives as long as the snapshot. `CLAIMCHECK_RESULT_NOT_FOUND` when
+ * `index` is past the end (nothing written).
+ *
+ * Requires: `warnings` is NULL or a live snapshot; `warning_out` is NULL or
+ * valid for writes.
+ */
+claimcheck_result claimcheck_warnings_get(const struct claimcheck_warnings *warnings,
+                                          size_t index,
+                                          struct claimcheck_str *warning_out);
+
+/**
+ * Frees a warnings snapshot. NULL is a no-op.
+ *
+ * Requires: `warnings` is NULL or a snapshot not freed before and not used
+ * after.
+ */
+void claimcheck_warnings_free(struct claimcheck_warnings *warnings);
+
+/* =========================================================================
+ * Requests
+ *
+ * Describe a request with a claimcheck_request, initialised with
+ * CLAIMCHECK_REQUEST_INIT, and decide it with claimcheck_engine_authorize.
+ * Nothing of the request is copied or kept after the call.
+ * ========================================================================= */
 
 /**
  * One name/value pair: a header, a cookie or a query parameter.
@@ -235,8 +279,16 @@ typedef struct claimcheck_attribute {
 } claimcheck_attribute;
 
 /**
- * A request to authorize. Zero-initialise it (`claimcheck_request req = {0};`)
- * and set what the host knows; every field is optional.
+ * A request to authorize. Initialise it with `CLAIMCHECK_REQUEST_INIT`
+ * (`claimcheck_request req = CLAIMCHECK_REQUEST_INIT;`), which sets `size`
+ * and leaves every other field empty, then set what the host knows: every
+ * field but `size` is optional.
+ *
+ * Growable: `size` tells the library which fields the host's struct has,
+ * so fields a later version appends are read as empty from a host compiled
+ * against this header. A `size` the library does not know (0 from
+ * `= {0}`, too small, or larger than its own struct) is refused with
+ * `CLAIMCHECK_RESULT_UNSUPPORTED_STRUCT_SIZE`.
  *
  * Strings are views (NULL with length 0 is empty). Arrays are a pointer and
  * a count; NULL with count 0 is empty. `cookies` and `query` differ: NULL
@@ -246,6 +298,11 @@ typedef struct claimcheck_attribute {
  * after the call returns.
  */
 typedef struct claimcheck_request {
+    /**
+     * `sizeof(claimcheck_request)` as the host compiled it, set by
+     * `CLAIMCHECK_REQUEST_INIT`.
+     */
+    size_t size;
     /**
      * HTTP method, for example `GET`.
      */
@@ -295,6 +352,99 @@ typedef struct claimcheck_request {
      */
     size_t attributes_len;
 } claimcheck_request;
+
+/**
+ * The initial value of every claimcheck_request: `size` set to
+ * sizeof(claimcheck_request) as this header declares it, every other field
+ * empty (NULL views and arrays, counts 0). It tells the library which
+ * fields your code knows, so a later library reads the fields it adds as
+ * empty:
+ *
+ *     claimcheck_request req = CLAIMCHECK_REQUEST_INIT;
+ *     req.method = (claimcheck_str){"GET", 3};
+ *
+ * A request initialised with `= {0}` instead has size 0 and is refused with
+ * CLAIMCHECK_RESULT_UNSUPPORTED_STRUCT_SIZE. In C++ the macro is an
+ * expression of type claimcheck_request.
+ */
+#ifdef __cplusplus
+#define CLAIMCHECK_REQUEST_INIT \
+    ([]() -> claimcheck_request { claimcheck_request r{}; r.size = sizeof r; return r; }())
+#else
+#define CLAIMCHECK_REQUEST_INIT { .size = sizeof(claimcheck_request) }
+#endif
+
+/**
+ * The value is a string, passed to rules as a CEL string without copying.
+ */
+#define CLAIMCHECK_ATTRIBUTE_STRING 0
+
+/**
+ * The value is JSON text (a number, list, object, ...) parsed into a CEL value.
+ */
+#define CLAIMCHECK_ATTRIBUTE_JSON 1
+
+/**
+ * Decides one request at the current time and writes the new decision to
+ * `*decision_out` (owned by the caller; free it with
+ * `claimcheck_decision_free`). A denial is a successful call: read it with
+ * the `claimcheck_decision_*` accessors. Thread-safe: any number of threads
+ * may authorize on one engine at once, also during a reload.
+ *
+ * Returns, without writing anything:
+ * `CLAIMCHECK_RESULT_NULL_ARGUMENT` (NULL engine, request or
+ * `decision_out`, or a NULL pointer with a non-zero length);
+ * `CLAIMCHECK_RESULT_UNSUPPORTED_STRUCT_SIZE` (`request->size` is not a
+ * size this library knows: see `claimcheck_request`; the first such
+ * request an engine sees is also logged at `CLAIMCHECK_LOG_ERROR`);
+ * `CLAIMCHECK_RESULT_INVALID_UTF8` (method, path, host, source address or
+ * an attribute; header, cookie and query bytes that are not UTF-8 are read
+ * with U+FFFD replacements instead, so such a credential never verifies);
+ * `CLAIMCHECK_RESULT_INVALID_JSON` (a JSON attribute) or
+ * `CLAIMCHECK_RESULT_INVALID_ARGUMENT` (an unknown attribute kind).
+ *
+ * Requires: `engine` is NULL or a live engine; `request` is NULL or a request
+ * of `request->size` readable bytes whose views and arrays are valid for the
+ * call; `decision_out` is NULL or valid for a pointer write.
+ */
+claimcheck_result claimcheck_engine_authorize(const struct claimcheck_engine *engine,
+                                              const struct claimcheck_request *request,
+                                              struct claimcheck_decision **decision_out);
+
+/**
+ * Like `claimcheck_engine_authorize`, as if the time were `now` (seconds
+ * since the Unix epoch, fractions allowed): every time check and the rules'
+ * `now` use it. For tests and for replaying recorded requests; a gateway
+ * uses `claimcheck_engine_authorize`. A `now` that is NaN, infinite or
+ * negative is refused with `CLAIMCHECK_RESULT_INVALID_ARGUMENT` and nothing
+ * is written (every time comparison is false against NaN, so such a clock
+ * must never reach the checks).
+ *
+ * Requires: as `claimcheck_engine_authorize`.
+ */
+claimcheck_result claimcheck_engine_authorize_at(const struct claimcheck_engine *engine,
+                                                 const struct claimcheck_request *request,
+                                                 double now,
+                                                 struct claimcheck_decision **decision_out);
+
+/* =========================================================================
+ * Decisions
+ *
+ * What claimcheck_engine_authorize hands out. String views live until
+ * claimcheck_decision_free. A NULL decision reads as the fail-closed answer:
+ * not allowed, status 0, absent strings.
+ * ========================================================================= */
+
+/**
+ * A reason code: one of the `CLAIMCHECK_REASON_*` values. Stable: a code is
+ * never reused; new reasons get new codes.
+ */
+typedef uint32_t claimcheck_reason;
+
+/**
+ * Where a request carried its credential: one of `CLAIMCHECK_CREDENTIAL_*`.
+ */
+typedef uint32_t claimcheck_credential_kind;
 
 /**
  * The request may go through.
@@ -427,6 +577,178 @@ typedef struct claimcheck_request {
 #define CLAIMCHECK_CREDENTIAL_QUERY 3
 
 /**
+ * Whether the request may go through (false for NULL).
+ *
+ * Requires: `decision` is NULL or a live decision.
+ */
+bool claimcheck_decision_allowed(const struct claimcheck_decision *decision);
+
+/**
+ * The HTTP status to answer with: 200 when allowed, else 400, 401, 403 or
+ * 503 (0 for NULL).
+ *
+ * Requires: `decision` is NULL or a live decision.
+ */
+uint32_t claimcheck_decision_status(const struct claimcheck_decision *decision);
+
+/**
+ * The reason code, a `CLAIMCHECK_REASON_*` value
+ * (`CLAIMCHECK_REASON_NO_DECISION` for NULL).
+ *
+ * Requires: `decision` is NULL or a live decision.
+ */
+claimcheck_reason claimcheck_decision_reason(const struct claimcheck_decision *decision);
+
+/**
+ * The stable snake_case name of a reason code (`"expired"`, ...), a static
+ * string; absent (NULL) for an unknown code.
+ */
+struct claimcheck_str claimcheck_reason_name(claimcheck_reason reason);
+
+/**
+ * A message safe to show the client (static text, never internal detail).
+ *
+ * Requires: `decision` is NULL or a live decision.
+ */
+struct claimcheck_str claimcheck_decision_message(const struct claimcheck_decision *decision);
+
+/**
+ * What exactly went wrong, for the host's logs and never for the client;
+ * absent when there is nothing to add.
+ *
+ * Requires: `decision` is NULL or a live decision.
+ */
+struct claimcheck_str claimcheck_decision_detail(const struct claimcheck_decision *decision);
+
+/**
+ * The `WWW-Authenticate` header value to send, absent when none.
+ *
+ * Requires: `decision` is NULL or a live decision.
+ */
+struct claimcheck_str claimcheck_decision_www_authenticate(const struct claimcheck_decision *decision);
+
+/**
+ * The name (from the config) of the provider whose key verified the token;
+ * absent without a valid token.
+ *
+ * Requires: `decision` is NULL or a live decision.
+ */
+struct claimcheck_str claimcheck_decision_provider(const struct claimcheck_decision *decision);
+
+/**
+ * The verified token's `iss`; absent without a valid token.
+ *
+ * Requires: `decision` is NULL or a live decision.
+ */
+struct claimcheck_str claimcheck_decision_issuer(const struct claimcheck_decision *decision);
+
+/**
+ * The verified token's `sub`; absent without a valid token or without `sub`.
+ *
+ * Requires: `decision` is NULL or a live decision.
+ */
+struct claimcheck_str claimcheck_decision_subject(const struct claimcheck_decision *decision);
+
+/**
+ * Every verified claim as one JSON object: the token's payload exactly as
+ * it was signed; absent without a valid token. The view lives as long as
+ * the decision.
+ *
+ * Requires: `decision` is NULL or a live decision.
+ */
+struct claimcheck_str claimcheck_decision_claims_json(const struct claimcheck_decision *decision);
+
+/**
+ * Writes the JSON of the verified claim named by `name_len` bytes at `name`
+ * to `*json_out` (`"alice"`, `["a","b"]`, `1750000000`, ...); the view lives
+ * as long as the decision. `CLAIMCHECK_RESULT_NOT_FOUND` when there is no
+ * valid token or it lacks the claim (nothing written).
+ *
+ * Requires: `decision` is NULL or a live decision; `name` points to `name_len`
+ * readable bytes (or is NULL with length 0); `json_out` is NULL or valid for
+ * writes.
+ */
+claimcheck_result claimcheck_decision_claim(const struct claimcheck_decision *decision,
+                                            const char *name,
+                                            size_t name_len,
+                                            struct claimcheck_str *json_out);
+
+/**
+ * The number of scopes the verified token grants: the list rules see as
+ * `auth.scopes` (an `scp` array of strings, an `scp` string or, without
+ * `scp`, a `scope` string, split on spaces); 0 without a valid token, when
+ * the token grants none, or for NULL. Read them with
+ * `claimcheck_decision_scopes_get`.
+ *
+ * Requires: `decision` is NULL or a live decision.
+ */
+size_t claimcheck_decision_scopes_count(const struct claimcheck_decision *decision);
+
+/**
+ * Writes a view of scope number `index` (0-based, in the token's order) to
+ * `*scope_out`; the view lives as long as the decision.
+ * `CLAIMCHECK_RESULT_NOT_FOUND` when `index` is not below
+ * `claimcheck_decision_scopes_count` (nothing written).
+ *
+ * Requires: `decision` is NULL or a live decision; `scope_out` is NULL or valid
+ * for writes.
+ */
+claimcheck_result claimcheck_decision_scopes_get(const struct claimcheck_decision *decision,
+                                                 size_t index,
+                                                 struct claimcheck_str *scope_out);
+
+/**
+ * The 0-based index in `authorization.rules` of the rule that decided, or
+ * -1 when no single rule decided (no rules, or a token check decided).
+ *
+ * Requires: `decision` is NULL or a live decision.
+ */
+int64_t claimcheck_decision_rule(const struct claimcheck_decision *decision);
+
+/**
+ * Whether the deciding rule errored instead of evaluating (an erroring deny
+ * or require denies; an erroring allow does not match).
+ *
+ * Requires: `decision` is NULL or a live decision.
+ */
+bool claimcheck_decision_rule_errored(const struct claimcheck_decision *decision);
+
+/**
+ * Where the request's one credential was, whatever the outcome, so a
+ * gateway can remove it before forwarding an allowed request:
+ * `CLAIMCHECK_CREDENTIAL_NONE` when it carried none or more than one.
+ * Its name is `claimcheck_decision_credential_name`.
+ *
+ * Requires: `decision` is NULL or a live decision.
+ */
+claimcheck_credential_kind claimcheck_decision_credential_kind(const struct claimcheck_decision *decision);
+
+/**
+ * The name of the header, cookie or query parameter that carried the
+ * credential (`authorization` by default); absent when
+ * `claimcheck_decision_credential_kind` is `CLAIMCHECK_CREDENTIAL_NONE`.
+ *
+ * Requires: `decision` is NULL or a live decision.
+ */
+struct claimcheck_str claimcheck_decision_credential_name(const struct claimcheck_decision *decision);
+
+/**
+ * Frees a decision; every view it returned dies with it. NULL is a no-op.
+ *
+ * Requires: `decision` is NULL or a decision not freed before and not used
+ * after.
+ */
+void claimcheck_decision_free(struct claimcheck_decision *decision);
+
+/* =========================================================================
+ * Results and errors
+ *
+ * Functions that can fail return a claimcheck_result and write their
+ * out-parameters only on success. A config that does not load also hands out a
+ * claimcheck_error saying where.
+ * ========================================================================= */
+
+/**
  * Success.
  */
 #define CLAIMCHECK_RESULT_OK 0
@@ -442,8 +764,9 @@ typedef struct claimcheck_request {
 #define CLAIMCHECK_RESULT_INVALID_UTF8 2
 
 /**
- * A handle's type tag is wrong: typically it was freed already and the
- * memory is still intact. Best-effort detection only (see "API conventions").
+ * Not returned by this library, which does not detect a freed or foreign
+ * handle (it never reads memory it freed; see docs/c-api.md, "Handles").
+ * The Go and Python bindings use it for an object used after its close.
  */
 #define CLAIMCHECK_RESULT_INVALID_HANDLE 3
 
@@ -462,6 +785,16 @@ typedef struct claimcheck_request {
  * An argument has a value outside its documented set (an unknown attribute kind).
  */
 #define CLAIMCHECK_RESULT_INVALID_ARGUMENT 6
+
+/**
+ * The `size` field of a `claimcheck_request` or `claimcheck_provider_keys`
+ * is not a size this library knows: not set (0, from `= {0}`), too small, or
+ * larger than this library's struct (a host compiled against a newer
+ * header). Nothing was read past `size` or written. Initialise the struct
+ * with its `CLAIMCHECK_*_INIT` macro and load the library your header
+ * belongs to.
+ */
+#define CLAIMCHECK_RESULT_UNSUPPORTED_STRUCT_SIZE 7
 
 /**
  * The config is not valid YAML or JSON (location: line and column).
@@ -491,10 +824,114 @@ typedef struct claimcheck_request {
 #define CLAIMCHECK_RESULT_IO 104
 
 /**
- * A panic was caught inside the library: a bug, reported as a code instead
- * of aborting the host. The library stays usable.
+ * A bug inside the library was caught (a Rust panic, which never unwinds
+ * into the host) and reported as this code instead of aborting the host.
+ * The library stays usable.
  */
 #define CLAIMCHECK_RESULT_PANIC 900
+
+/**
+ * The stable snake_case name of a result code (`"ok"`, `"null_argument"`,
+ * `"config_syntax"`, ...), a static string; absent (NULL) for an unknown code.
+ */
+struct claimcheck_str claimcheck_result_name(claimcheck_result result);
+
+/**
+ * The error's code: one of `CLAIMCHECK_RESULT_CONFIG_SYNTAX`,
+ * `_CONFIG_INVALID`, `_RULE_INVALID`, `_KEYS_INVALID`, `_IO` (the same code
+ * the failing call returned). `CLAIMCHECK_RESULT_NULL_ARGUMENT` for NULL.
+ *
+ * Requires: `error` is NULL or a live error object.
+ */
+claimcheck_result claimcheck_error_code(const struct claimcheck_error *error);
+
+/**
+ * What is wrong, in one line (lowercase, the user's input in backticks).
+ * The view lives as long as the error. Absent for NULL.
+ *
+ * Requires: `error` is NULL or a live error object.
+ */
+struct claimcheck_str claimcheck_error_message(const struct claimcheck_error *error);
+
+/**
+ * Where the problem is, in words: `authentication.providers[1].audiences`,
+ * `line 3, column 7` or `authorization.rules[2], column 14`. Absent when
+ * unknown (an unreadable file) or for NULL. Lives as long as the error.
+ *
+ * Requires: `error` is NULL or a live error object.
+ */
+struct claimcheck_str claimcheck_error_location(const struct claimcheck_error *error);
+
+/**
+ * The config field path (`authentication.providers[0].issuer`), when the
+ * error is about one field; absent otherwise. Lives as long as the error.
+ *
+ * Requires: `error` is NULL or a live error object.
+ */
+struct claimcheck_str claimcheck_error_path(const struct claimcheck_error *error);
+
+/**
+ * The 1-based line in the config text (syntax errors), or -1 when none.
+ *
+ * Requires: `error` is NULL or a live error object.
+ */
+int64_t claimcheck_error_line(const struct claimcheck_error *error);
+
+/**
+ * The 0-based index of the failing rule in `authorization.rules`, or -1
+ * when the error is not about a rule.
+ *
+ * Requires: `error` is NULL or a live error object.
+ */
+int64_t claimcheck_error_rule(const struct claimcheck_error *error);
+
+/**
+ * The 1-based column: in the rule text for rule errors, in the line for
+ * syntax errors; -1 when unknown.
+ *
+ * Requires: `error` is NULL or a live error object.
+ */
+int64_t claimcheck_error_column(const struct claimcheck_error *error);
+
+/**
+ * Frees an error. NULL is a no-op. The error's string views die with it.
+ *
+ * Requires: `error` is NULL or an error object not freed before and not used
+ * after.
+ */
+void claimcheck_error_free(struct claimcheck_error *error);
+
+/* =========================================================================
+ * Logging
+ *
+ * The engine's warnings and errors (skipped keys, key fetch failures, failed
+ * reloads, rule errors) go to one callback per engine.
+ * ========================================================================= */
+
+/**
+ * A log level: one of the `CLAIMCHECK_LOG_*` values.
+ */
+typedef uint32_t claimcheck_log_level;
+
+/**
+ * Receives one engine message: `level` is a `CLAIMCHECK_LOG_*` value and
+ * the message is `len` bytes of UTF-8 at `msg`, followed by a NUL (so it
+ * may also be used as a C string). `msg` is valid only during the call.
+ *
+ * Called from any thread: the threads calling authorize or reload, and the
+ * library's background key-refresh threads, possibly several at once. It
+ * must not call back into the same engine's `claimcheck_engine_set_logger`.
+ */
+typedef void (*claimcheck_log_callback)(void *userdata,
+                                        claimcheck_log_level level,
+                                        const char *msg,
+                                        size_t len);
+
+/**
+ * Called once with the callback's `userdata` after its last use: when the
+ * callback is replaced or the engine is freed. Any thread may call it.
+ */
+typedef void (*claimcheck_finalizer)(void *userdata);
 
 /**
  * Details useful while debugging.
@@ -517,433 +954,6 @@ typedef struct claimcheck_request {
 #define CLAIMCHECK_LOG_ERROR 4
 
 /**
- * The value is a string, passed to rules as a CEL string without copying.
- */
-#define CLAIMCHECK_ATTRIBUTE_STRING 0
-
-/**
- * The value is JSON text (a number, list, object, ...) parsed into a CEL value.
- */
-#define CLAIMCHECK_ATTRIBUTE_JSON 1
-
-#ifdef __cplusplus
-extern "C" {
-#endif // __cplusplus
-
-/**
- * Whether the request may go through (false for NULL).
- *
- * # Safety
- * `decision` is NULL or a live decision.
- */
-bool claimcheck_decision_allowed(const struct claimcheck_decision *decision);
-
-/**
- * The HTTP status to answer with: 200 when allowed, else 400, 401, 403 or
- * 503 (0 for NULL).
- *
- * # Safety
- * `decision` is NULL or a live decision.
- */
-uint32_t claimcheck_decision_status(const struct claimcheck_decision *decision);
-
-/**
- * The reason code, a `CLAIMCHECK_REASON_*` value
- * (`CLAIMCHECK_REASON_NO_DECISION` for NULL).
- *
- * # Safety
- * `decision` is NULL or a live decision.
- */
-claimcheck_reason claimcheck_decision_reason(const struct claimcheck_decision *decision);
-
-/**
- * The stable snake_case name of a reason code (`"expired"`, ...), a static
- * string; absent (NULL) for an unknown code.
- */
-struct claimcheck_str claimcheck_reason_name(claimcheck_reason reason);
-
-/**
- * A message safe to show the client (static text, never internal detail).
- *
- * # Safety
- * `decision` is NULL or a live decision.
- */
-struct claimcheck_str claimcheck_decision_message(const struct claimcheck_decision *decision);
-
-/**
- * What exactly went wrong, for the host's logs and never for the client;
- * absent when there is nothing to add.
- *
- * # Safety
- * `decision` is NULL or a live decision.
- */
-struct claimcheck_str claimcheck_decision_detail(const struct claimcheck_decision *decision);
-
-/**
- * The `WWW-Authenticate` header value to send, absent when none.
- *
- * # Safety
- * `decision` is NULL or a live decision.
- */
-struct claimcheck_str claimcheck_decision_www_authenticate(const struct claimcheck_decision *decision);
-
-/**
- * The name (from the config) of the provider whose key verified the token;
- * absent without a valid token.
- *
- * # Safety
- * `decision` is NULL or a live decision.
- */
-struct claimcheck_str claimcheck_decision_provider(const struct claimcheck_decision *decision);
-
-/**
- * The verified token's `iss`; absent without a valid token.
- *
- * # Safety
- * `decision` is NULL or a live decision.
- */
-struct claimcheck_str claimcheck_decision_issuer(const struct claimcheck_decision *decision);
-
-/**
- * The verified token's `sub`; absent without a valid token or without `sub`.
- *
- * # Safety
- * `decision` is NULL or a live decision.
- */
-struct claimcheck_str claimcheck_decision_subject(const struct claimcheck_decision *decision);
-
-/**
- * Every verified claim as one JSON object: the token's payload exactly as
- * it was signed; absent without a valid token. The view lives as long as
- * the decision.
- *
- * # Safety
- * `decision` is NULL or a live decision.
- */
-struct claimcheck_str claimcheck_decision_claims_json(const struct claimcheck_decision *decision);
-
-/**
- * Writes the JSON of the verified claim named by `name_len` bytes at `name`
- * to `*json_out` (`"alice"`, `["a","b"]`, `1750000000`, ...); the view lives
- * as long as the decision. `CLAIMCHECK_RESULT_NOT_FOUND` when there is no
- * valid token or it lacks the claim (nothing written).
- *
- * # Safety
- * `decision` is NULL or a live decision; `name` points to `name_len`
- * readable bytes (or is NULL with length 0); `json_out` is NULL or valid for
- * writes.
- */
-claimcheck_result claimcheck_decision_claim(const struct claimcheck_decision *decision,
-                                            const char *name,
-                                            size_t name_len,
-                                            struct claimcheck_str *json_out);
-
-/**
- * The number of scopes the verified token grants: the list rules see as
- * `auth.scopes` (an `scp` array of strings, an `scp` string or, without
- * `scp`, a `scope` string, split on spaces); 0 without a valid token, when
- * the token grants none, or for NULL. Read them with
- * `claimcheck_decision_scopes_get`.
- *
- * # Safety
- * `decision` is NULL or a live decision.
- */
-size_t claimcheck_decision_scopes_count(const struct claimcheck_decision *decision);
-
-/**
- * Writes a view of scope number `index` (0-based, in the token's order) to
- * `*scope_out`; the view lives as long as the decision.
- * `CLAIMCHECK_RESULT_NOT_FOUND` when `index` is not below
- * `claimcheck_decision_scopes_count` (nothing written).
- *
- * # Safety
- * `decision` is NULL or a live decision; `scope_out` is NULL or valid for writes.
- */
-claimcheck_result claimcheck_decision_scopes_get(const struct claimcheck_decision *decision,
-                                                 size_t index,
-                                                 struct claimcheck_str *scope_out);
-
-/**
- * The 0-based index in `authorization.rules` of the rule that decided, or
- * -1 when no single rule decided (no rules, or a token check decided).
- *
- * # Safety
- * `decision` is NULL or a live decision.
- */
-int64_t claimcheck_decision_rule(const struct claimcheck_decision *decision);
-
-/**
- * Whether the deciding rule errored instead of evaluating (an erroring deny
- * or require denies; an erroring allow does not match).
- *
- * # Safety
- * `decision` is NULL or a live decision.
- */
-bool claimcheck_decision_rule_errored(const struct claimcheck_decision *decision);
-
-/**
- * Where the request's one credential was, whatever the outcome, so a
- * gateway can remove it before forwarding an allowed request:
- * `CLAIMCHECK_CREDENTIAL_NONE` when it carried none or more than one.
- * Its name is `claimcheck_decision_credential_name`.
- *
- * # Safety
- * `decision` is NULL or a live decision.
- */
-claimcheck_credential_kind claimcheck_decision_credential_kind(const struct claimcheck_decision *decision);
-
-/**
- * The name of the header, cookie or query parameter that carried the
- * credential (`authorization` by default); absent when
- * `claimcheck_decision_credential_kind` is `CLAIMCHECK_CREDENTIAL_NONE`.
- *
- * # Safety
- * `decision` is NULL or a live decision.
- */
-struct claimcheck_str claimcheck_decision_credential_name(const struct claimcheck_decision *decision);
-
-/**
- * Frees a decision; every view it returned dies with it. NULL is a no-op.
- *
- * # Safety
- * `decision` is NULL or a decision not freed before and not used after.
- */
-void claimcheck_decision_free(struct claimcheck_decision *decision);
-
-/**
- * Creates an engine from config text (YAML or JSON), `config_len` bytes at
- * `config` (no NUL terminator needed). Relative key file paths resolve
- * against the current directory.
- *
- * On success writes the new engine to `*engine_out` and returns
- * `CLAIMCHECK_RESULT_OK`; the caller owns it. When the config cannot be
- * loaded, returns its `CLAIMCHECK_RESULT_CONFIG_*`/`_RULE_INVALID`/
- * `_KEYS_INVALID`/`_IO` code and, if `error_out` is not NULL, writes an owned
- * `claimcheck_error` there (free it with `claimcheck_error_free`). On
- * argument errors (NULL `engine_out`, NULL `config` with a non-zero length,
- * invalid UTF-8) returns that code and writes nothing.
- *
- * # Safety
- * `config` points to `config_len` readable bytes (or is NULL with length 0);
- * `engine_out` and a non-NULL `error_out` are valid for a pointer write.
- */
-claimcheck_result claimcheck_engine_new(const char *config,
-                                        size_t config_len,
-                                        struct claimcheck_engine **engine_out,
-                                        struct claimcheck_error **error_out);
-
-/**
- * Creates an engine from a config file, path given as `path_len` UTF-8
- * bytes at `path` (no NUL terminator needed). Relative key files resolve
- * against the config file's directory. Results and out-params as
- * `claimcheck_engine_new` (an unreadable file is `CLAIMCHECK_RESULT_IO`).
- *
- * # Safety
- * As `claimcheck_engine_new`, with `path`/`path_len` in place of the config.
- */
-claimcheck_result claimcheck_engine_from_file(const char *path,
-                                              size_t path_len,
-                                              struct claimcheck_engine **engine_out,
-                                              struct claimcheck_error **error_out);
-
-/**
- * Replaces the engine's config with new config text, atomically: calls
- * already running finish on the old config, later ones use the new one.
- * If the new config does not load, the old one keeps serving, the error is
- * returned (and written to `*error_out` when it is not NULL) and is also
- * sent to the log callback. Safe to call while other threads authorize.
- *
- * # Safety
- * `engine` is NULL or a live engine; `config` points to `config_len`
- * readable bytes (or is NULL with length 0); `error_out` is NULL or valid
- * for a pointer write.
- */
-claimcheck_result claimcheck_engine_reload(const struct claimcheck_engine *engine,
-                                           const char *config,
-                                           size_t config_len,
-                                           struct claimcheck_error **error_out);
-
-/**
- * Like `claimcheck_engine_reload`, reading the config from a file (relative
- * key files resolve against its directory).
- *
- * # Safety
- * As `claimcheck_engine_reload`, with `path`/`path_len` in place of the config.
- */
-claimcheck_result claimcheck_engine_reload_file(const struct claimcheck_engine *engine,
-                                                const char *path,
-                                                size_t path_len,
-                                                struct claimcheck_error **error_out);
-
-/**
- * Frees an engine. NULL is a no-op. Call it once, after every other call on
- * this engine (in any thread) has returned. Decisions and errors it handed
- * out stay valid (they own their data). The log callback's finalizer runs
- * after the callback's last call (see `claimcheck_engine_set_logger`).
- *
- * # Safety
- * `engine` is NULL or an engine not freed before and not used after.
- */
-void claimcheck_engine_free(struct claimcheck_engine *engine);
-
-/**
- * Takes a snapshot of the warnings of the engine's last successful load
- * (creation or reload) and writes it to `*warnings_out` (owned by the
- * caller; free with `claimcheck_warnings_free`).
- *
- * # Safety
- * `engine` is NULL or a live engine; `warnings_out` is NULL or valid for a
- * pointer write.
- */
-claimcheck_result claimcheck_engine_warnings(const struct claimcheck_engine *engine,
-                                             struct claimcheck_warnings **warnings_out);
-
-/**
- * The number of warnings in the snapshot (0 for NULL).
- *
- * # Safety
- * `warnings` is NULL or a live warnings snapshot.
- */
-size_t claimcheck_warnings_count(const struct claimcheck_warnings *warnings);
-
-/**
- * Writes a view of warning number `index` (0-based) to `*warning_out`; the
- * view lives as long as the snapshot. `CLAIMCHECK_RESULT_NOT_FOUND` when
- * `index` is past the end (nothing written).
- *
- * # Safety
- * `warnings` is NULL or a live snapshot; `warning_out` is NULL or valid for writes.
- */
-claimcheck_result claimcheck_warnings_get(const struct claimcheck_warnings *warnings,
-                                          size_t index,
-                                          struct claimcheck_str *warning_out);
-
-/**
- * Frees a warnings snapshot. NULL is a no-op.
- *
- * # Safety
- * `warnings` is NULL or a snapshot not freed before and not used after.
- */
-void claimcheck_warnings_free(struct claimcheck_warnings *warnings);
-
-/**
- * The stable snake_case name of a result code (`"ok"`, `"null_argument"`,
- * `"config_syntax"`, ...), a static string; absent (NULL) for an unknown code.
- */
-struct claimcheck_str claimcheck_result_name(claimcheck_result result);
-
-/**
- * The error's code: one of `CLAIMCHECK_RESULT_CONFIG_SYNTAX`,
- * `_CONFIG_INVALID`, `_RULE_INVALID`, `_KEYS_INVALID`, `_IO` (the same code
- * the failing call returned). `CLAIMCHECK_RESULT_NULL_ARGUMENT` for NULL.
- *
- * # Safety
- * `error` is NULL or a live error object.
- */
-claimcheck_result claimcheck_error_code(const struct claimcheck_error *error);
-
-/**
- * What is wrong, in one line (lowercase, the user's input in backticks).
- * The view lives as long as the error. Absent for NULL.
- *
- * # Safety
- * `error` is NULL or a live error object.
- */
-struct claimcheck_str claimcheck_error_message(const struct claimcheck_error *error);
-
-/**
- * Where the problem is, in words: `authentication.providers[1].audiences`,
- * `line 3, column 7` or `authorization.rules[2], column 14`. Absent when
- * unknown (an unreadable file) or for NULL. Lives as long as the error.
- *
- * # Safety
- * `error` is NULL or a live error object.
- */
-struct claimcheck_str claimcheck_error_location(const struct claimcheck_error *error);
-
-/**
- * The config field path (`authentication.providers[0].issuer`), when the
- * error is about one field; absent otherwise. Lives as long as the error.
- *
- * # Safety
- * `error` is NULL or a live error object.
- */
-struct claimcheck_str claimcheck_error_path(const struct claimcheck_error *error);
-
-/**
- * The 1-based line in the config text (syntax errors), or -1 when none.
- *
- * # Safety
- * `error` is NULL or a live error object.
- */
-int64_t claimcheck_error_line(const struct claimcheck_error *error);
-
-/**
- * The 0-based index of the failing rule in `authorization.rules`, or -1
- * when the error is not about a rule.
- *
- * # Safety
- * `error` is NULL or a live error object.
- */
-int64_t claimcheck_error_rule(const struct claimcheck_error *error);
-
-/**
- * The 1-based column: in the rule text for rule errors, in the line for
- * syntax errors; -1 when unknown.
- *
- * # Safety
- * `error` is NULL or a live error object.
- */
-int64_t claimcheck_error_column(const struct claimcheck_error *error);
-
-/**
- * Frees an error. NULL is a no-op. The error's string views die with it.
- *
- * # Safety
- * `error` is NULL or an error object not freed before and not used after.
- */
-void claimcheck_error_free(struct claimcheck_error *error);
-
-/**
- * Takes a snapshot of every provider's key status and writes it to
- * `*status_out` (owned by the caller; free with `claimcheck_key_status_free`).
- *
- * # Safety
- * `engine` is NULL or a live engine; `status_out` is NULL or valid for a
- * pointer write.
- */
-claimcheck_result claimcheck_engine_key_status(const struct claimcheck_engine *engine,
-                                               struct claimcheck_key_status **status_out);
-
-/**
- * The number of providers in the snapshot (0 for NULL).
- *
- * # Safety
- * `status` is NULL or a live snapshot.
- */
-size_t claimcheck_key_status_count(const struct claimcheck_key_status *status);
-
-/**
- * Writes provider number `index` (0-based, in config order) to `*out`; its
- * string views live as long as the snapshot. `CLAIMCHECK_RESULT_NOT_FOUND`
- * when `index` is past the end (nothing written).
- *
- * # Safety
- * `status` is NULL or a live snapshot; `out` is NULL or valid for writes.
- */
-claimcheck_result claimcheck_key_status_get(const struct claimcheck_key_status *status,
-                                            size_t index,
-                                            struct claimcheck_provider_keys *out);
-
-/**
- * Frees a key status snapshot. NULL is a no-op.
- *
- * # Safety
- * `status` is NULL or a snapshot not freed before and not used after.
- */
-void claimcheck_key_status_free(struct claimcheck_key_status *status);
-
-/**
  * Registers the engine's log callback, replacing the previous one (whose
  * finalizer then runs once its in-flight calls have returned). A NULL
  * `callback` removes the callback (then `userdata` is ignored and
@@ -955,56 +965,167 @@ void claimcheck_key_status_free(struct claimcheck_key_status *status);
  * is freed (if a background key refresh is still finishing, a little later,
  * from that thread).
  *
- * # Safety
- * `engine` is NULL or a live engine; `callback` and `finalizer` are NULL or
- * functions safe to call from any thread with `userdata`.
+ * Requires: `engine` is NULL or a live engine; `callback` and `finalizer` are
+ * NULL or functions safe to call from any thread with `userdata`.
  */
 claimcheck_result claimcheck_engine_set_logger(const struct claimcheck_engine *engine,
                                                void *userdata,
                                                claimcheck_log_callback callback,
                                                claimcheck_finalizer finalizer);
 
-/**
- * Decides one request at the current time and writes the new decision to
- * `*decision_out` (owned by the caller; free it with
- * `claimcheck_decision_free`). A denial is a successful call: read it with
- * the `claimcheck_decision_*` accessors. Thread-safe: any number of threads
- * may authorize on one engine at once, also during a reload.
+/* =========================================================================
+ * Key status
  *
- * Returns `CLAIMCHECK_RESULT_NULL_ARGUMENT` (NULL engine, request or
- * `decision_out`, or a NULL pointer with a non-zero length),
- * `CLAIMCHECK_RESULT_INVALID_UTF8` (method, path, host, source address or
- * an attribute; header, cookie and query bytes that are not UTF-8 are read
- * with U+FFFD replacements instead, so such a credential never verifies),
- * `CLAIMCHECK_RESULT_INVALID_JSON` (a JSON
- * attribute) or `CLAIMCHECK_RESULT_INVALID_ARGUMENT` (unknown attribute kind)
- * without writing anything.
- *
- * # Safety
- * `engine` is NULL or a live engine; `request` is NULL or a request whose
- * views and arrays are valid for the call; `decision_out` is NULL or valid
- * for a pointer write.
- */
-claimcheck_result claimcheck_engine_authorize(const struct claimcheck_engine *engine,
-                                              const struct claimcheck_request *request,
-                                              struct claimcheck_decision **decision_out);
+ * Per provider: where its keys come from, whether they can be used now, when
+ * they were fetched and how fetches went. Read as a snapshot, one provider at a
+ * time.
+ * ========================================================================= */
 
 /**
- * Like `claimcheck_engine_authorize`, as if the time were `now` (seconds
- * since the Unix epoch, fractions allowed): every time check and the rules'
- * `now` use it. For tests and for replaying recorded requests; a gateway
- * uses `claimcheck_engine_authorize`. A `now` that is NaN, infinite or
- * negative is refused with `CLAIMCHECK_RESULT_INVALID_ARGUMENT` and nothing
- * is written (every time comparison is false against NaN, so such a clock
- * must never reach the checks).
+ * One provider's key status, filled in by `claimcheck_key_status_get`. The
+ * string views live as long as the snapshot they came from.
  *
- * # Safety
- * As `claimcheck_engine_authorize`.
+ * Growable: initialise it with `CLAIMCHECK_PROVIDER_KEYS_INIT`, which sets
+ * `size`; the library fills in only the fields that size covers, so fields
+ * added by a later version never overwrite memory of a host compiled
+ * against this header.
  */
-claimcheck_result claimcheck_engine_authorize_at(const struct claimcheck_engine *engine,
-                                                 const struct claimcheck_request *request,
-                                                 double now,
-                                                 struct claimcheck_decision **decision_out);
+typedef struct claimcheck_provider_keys {
+    /**
+     * `sizeof(claimcheck_provider_keys)` as the host compiled it, set by
+     * `CLAIMCHECK_PROVIDER_KEYS_INIT`; never written by the library.
+     */
+    size_t size;
+    /**
+     * The provider's name.
+     */
+    struct claimcheck_str provider;
+    /**
+     * Where the keys come from: `inline`, a file path, a URL, or discovery.
+     */
+    struct claimcheck_str source;
+    /**
+     * True for fetched keys (URL or discovery).
+     */
+    bool remote;
+    /**
+     * True when this provider's tokens can be verified now; false means its
+     * decisions are 503 `keys_unavailable` (see `detail`).
+     */
+    bool available;
+    /**
+     * Why keys are unavailable (`ptr` NULL when they are available).
+     */
+    struct claimcheck_str detail;
+    /**
+     * Usable keys in the current set.
+     */
+    size_t key_count;
+    /**
+     * When the current key set was fetched, in seconds since the Unix epoch;
+     * -1 when never (or for keys from the config itself).
+     */
+    double last_fetched;
+    /**
+     * When the last fetch attempt started (seconds since the epoch), or -1.
+     */
+    double last_attempt;
+    /**
+     * The last fetch's error (`ptr` NULL once a fetch succeeds again).
+     */
+    struct claimcheck_str last_error;
+    /**
+     * Fetches started, of any kind.
+     */
+    uint64_t fetches;
+    /**
+     * Fetches that failed.
+     */
+    uint64_t failed_fetches;
+    /**
+     * Fetches started because a token named an unknown `kid`.
+     */
+    uint64_t unknown_kid_refetches;
+    /**
+     * Unknown-`kid` refetches refused by the rate limit.
+     */
+    uint64_t refetches_suppressed;
+} claimcheck_provider_keys;
+
+/**
+ * The initial value of a claimcheck_provider_keys passed to
+ * claimcheck_key_status_get: `size` set to sizeof(claimcheck_provider_keys)
+ * as this header declares it, every other field zero. The library then
+ * writes only the fields your code knows:
+ *
+ *     claimcheck_provider_keys keys = CLAIMCHECK_PROVIDER_KEYS_INIT;
+ *     claimcheck_key_status_get(status, 0, &keys);
+ */
+#ifdef __cplusplus
+#define CLAIMCHECK_PROVIDER_KEYS_INIT \
+    ([]() -> claimcheck_provider_keys { claimcheck_provider_keys k{}; k.size = sizeof k; return k; }())
+#else
+#define CLAIMCHECK_PROVIDER_KEYS_INIT { .size = sizeof(claimcheck_provider_keys) }
+#endif
+
+/**
+ * Takes a snapshot of every provider's key status and writes it to
+ * `*status_out` (owned by the caller; free with `claimcheck_key_status_free`).
+ *
+ * Requires: `engine` is NULL or a live engine; `status_out` is NULL or valid
+ * for a pointer write.
+ */
+claimcheck_result claimcheck_engine_key_status(const struct claimcheck_engine *engine,
+                                               struct claimcheck_key_status **status_out);
+
+/**
+ * The number of providers in the snapshot (0 for NULL).
+ *
+ * Requires: `status` is NULL or a live snapshot.
+ */
+size_t claimcheck_key_status_count(const struct claimcheck_key_status *status);
+
+/**
+ * Fills in `*out` with provider number `index` (0-based, in config order);
+ * its string views live as long as the snapshot. `out->size` must be set
+ * (`claimcheck_provider_keys keys = CLAIMCHECK_PROVIDER_KEYS_INIT;`): the
+ * library writes only the fields that size covers and never `size` itself.
+ *
+ * Returns `CLAIMCHECK_RESULT_NOT_FOUND` when `index` is past the end,
+ * `CLAIMCHECK_RESULT_UNSUPPORTED_STRUCT_SIZE` when `out->size` is not a
+ * size this library knows (0, too small, or larger than its struct), and
+ * `CLAIMCHECK_RESULT_NULL_ARGUMENT` for NULL; on failure nothing is written.
+ *
+ * Requires: `status` is NULL or a live snapshot; `out` is NULL or points to a
+ * struct of `out->size` bytes, valid for reads and writes.
+ */
+claimcheck_result claimcheck_key_status_get(const struct claimcheck_key_status *status,
+                                            size_t index,
+                                            struct claimcheck_provider_keys *out);
+
+/**
+ * Frees a key status snapshot. NULL is a no-op.
+ *
+ * Requires: `status` is NULL or a snapshot not freed before and not used after.
+ */
+void claimcheck_key_status_free(struct claimcheck_key_status *status);
+
+/* =========================================================================
+ * Versions
+ *
+ * Compare claimcheck_abi_version() with CLAIMCHECK_ABI_VERSION when loading the
+ * library; the library version macros are at the top of this file.
+ * ========================================================================= */
+
+/**
+ * The ABI version of this header. It changes only when an existing
+ * declaration changes incompatibly (a struct layout other than an appended
+ * field of a growable struct, a signature, a code's meaning); additions
+ * keep it. Compare it with `claimcheck_abi_version()` when loading the
+ * library, as the Go and Python bindings do. Version 2: `claimcheck_request`
+ * and `claimcheck_provider_keys` start with a `size` field.
+ */
+#define CLAIMCHECK_ABI_VERSION 2
 
 /**
  * The library's version, for example `"0.1.0"`: a static NUL-terminated
@@ -1032,7 +1153,7 @@ const char *claimcheck_version_cel(void);
 uint32_t claimcheck_abi_version(void);
 
 #ifdef __cplusplus
-}  // extern "C"
-#endif  // __cplusplus
+}  /* extern "C" */
+#endif
 
 #endif  /* CLAIMCHECK_H */

@@ -4,53 +4,55 @@ enum { CLAIMCHECK_VERSION_MAJOR = 0 };
 enum { CLAIMCHECK_VERSION_MINOR = 1 };
 enum { CLAIMCHECK_VERSION_PATCH = 0 };
 
-enum { CLAIMCHECK_ABI_VERSION = 1 };
+typedef struct claimcheck_engine claimcheck_engine;
+
+typedef struct claimcheck_warnings claimcheck_warnings;
 
 typedef struct claimcheck_decision claimcheck_decision;
-
-typedef struct claimcheck_engine claimcheck_engine;
 
 typedef struct claimcheck_error claimcheck_error;
 
 typedef struct claimcheck_key_status claimcheck_key_status;
 
-typedef struct claimcheck_warnings claimcheck_warnings;
-
-typedef uint32_t claimcheck_reason;
+typedef uint32_t claimcheck_result;
 
 typedef struct claimcheck_str {
     const char *ptr;
     size_t len;
 } claimcheck_str;
 
-typedef uint32_t claimcheck_result;
+claimcheck_result claimcheck_engine_new(const char *config,
+                                        size_t config_len,
+                                        struct claimcheck_engine **engine_out,
+                                        struct claimcheck_error **error_out);
 
-typedef uint32_t claimcheck_credential_kind;
+claimcheck_result claimcheck_engine_from_file(const char *path,
+                                              size_t path_len,
+                                              struct claimcheck_engine **engine_out,
+                                              struct claimcheck_error **error_out);
 
-typedef struct claimcheck_provider_keys {
-    struct claimcheck_str provider;
-    struct claimcheck_str source;
-    bool remote;
-    bool available;
-    struct claimcheck_str detail;
-    size_t key_count;
-    double last_fetched;
-    double last_attempt;
-    struct claimcheck_str last_error;
-    uint64_t fetches;
-    uint64_t failed_fetches;
-    uint64_t unknown_kid_refetches;
-    uint64_t refetches_suppressed;
-} claimcheck_provider_keys;
+claimcheck_result claimcheck_engine_reload(const struct claimcheck_engine *engine,
+                                           const char *config,
+                                           size_t config_len,
+                                           struct claimcheck_error **error_out);
 
-typedef uint32_t claimcheck_log_level;
+claimcheck_result claimcheck_engine_reload_file(const struct claimcheck_engine *engine,
+                                                const char *path,
+                                                size_t path_len,
+                                                struct claimcheck_error **error_out);
 
-typedef void (*claimcheck_log_callback)(void *userdata,
-                                        claimcheck_log_level level,
-                                        const char *msg,
-                                        size_t len);
+void claimcheck_engine_free(struct claimcheck_engine *engine);
 
-typedef void (*claimcheck_finalizer)(void *userdata);
+claimcheck_result claimcheck_engine_warnings(const struct claimcheck_engine *engine,
+                                             struct claimcheck_warnings **warnings_out);
+
+size_t claimcheck_warnings_count(const struct claimcheck_warnings *warnings);
+
+claimcheck_result claimcheck_warnings_get(const struct claimcheck_warnings *warnings,
+                                          size_t index,
+                                          struct claimcheck_str *warning_out);
+
+void claimcheck_warnings_free(struct claimcheck_warnings *warnings);
 
 typedef struct claimcheck_pair {
     struct claimcheck_str name;
@@ -66,6 +68,7 @@ typedef struct claimcheck_attribute {
 } claimcheck_attribute;
 
 typedef struct claimcheck_request {
+    size_t size;
     struct claimcheck_str method;
     struct claimcheck_str path;
     struct claimcheck_str host;
@@ -79,6 +82,23 @@ typedef struct claimcheck_request {
     const struct claimcheck_attribute *attributes;
     size_t attributes_len;
 } claimcheck_request;
+
+enum { CLAIMCHECK_ATTRIBUTE_STRING = 0 };
+
+enum { CLAIMCHECK_ATTRIBUTE_JSON = 1 };
+
+claimcheck_result claimcheck_engine_authorize(const struct claimcheck_engine *engine,
+                                              const struct claimcheck_request *request,
+                                              struct claimcheck_decision **decision_out);
+
+claimcheck_result claimcheck_engine_authorize_at(const struct claimcheck_engine *engine,
+                                                 const struct claimcheck_request *request,
+                                                 double now,
+                                                 struct claimcheck_decision **decision_out);
+
+typedef uint32_t claimcheck_reason;
+
+typedef uint32_t claimcheck_credential_kind;
 
 enum { CLAIMCHECK_REASON_ALLOWED = 0 };
 
@@ -132,44 +152,6 @@ enum { CLAIMCHECK_CREDENTIAL_COOKIE = 2 };
 
 enum { CLAIMCHECK_CREDENTIAL_QUERY = 3 };
 
-enum { CLAIMCHECK_RESULT_OK = 0 };
-
-enum { CLAIMCHECK_RESULT_NULL_ARGUMENT = 1 };
-
-enum { CLAIMCHECK_RESULT_INVALID_UTF8 = 2 };
-
-enum { CLAIMCHECK_RESULT_INVALID_HANDLE = 3 };
-
-enum { CLAIMCHECK_RESULT_INVALID_JSON = 4 };
-
-enum { CLAIMCHECK_RESULT_NOT_FOUND = 5 };
-
-enum { CLAIMCHECK_RESULT_INVALID_ARGUMENT = 6 };
-
-enum { CLAIMCHECK_RESULT_CONFIG_SYNTAX = 100 };
-
-enum { CLAIMCHECK_RESULT_CONFIG_INVALID = 101 };
-
-enum { CLAIMCHECK_RESULT_RULE_INVALID = 102 };
-
-enum { CLAIMCHECK_RESULT_KEYS_INVALID = 103 };
-
-enum { CLAIMCHECK_RESULT_IO = 104 };
-
-enum { CLAIMCHECK_RESULT_PANIC = 900 };
-
-enum { CLAIMCHECK_LOG_DEBUG = 1 };
-
-enum { CLAIMCHECK_LOG_INFO = 2 };
-
-enum { CLAIMCHECK_LOG_WARN = 3 };
-
-enum { CLAIMCHECK_LOG_ERROR = 4 };
-
-enum { CLAIMCHECK_ATTRIBUTE_STRING = 0 };
-
-enum { CLAIMCHECK_ATTRIBUTE_JSON = 1 };
-
 bool claimcheck_decision_allowed(const struct claimcheck_decision *decision);
 
 uint32_t claimcheck_decision_status(const struct claimcheck_decision *decision);
@@ -213,38 +195,33 @@ struct claimcheck_str claimcheck_decision_credential_name(const struct claimchec
 
 void claimcheck_decision_free(struct claimcheck_decision *decision);
 
-claimcheck_result claimcheck_engine_new(const char *config,
-                                        size_t config_len,
-                                        struct claimcheck_engine **engine_out,
-                                        struct claimcheck_error **error_out);
+enum { CLAIMCHECK_RESULT_OK = 0 };
 
-claimcheck_result claimcheck_engine_from_file(const char *path,
-                                              size_t path_len,
-                                              struct claimcheck_engine **engine_out,
-                                              struct claimcheck_error **error_out);
+enum { CLAIMCHECK_RESULT_NULL_ARGUMENT = 1 };
 
-claimcheck_result claimcheck_engine_reload(const struct claimcheck_engine *engine,
-                                           const char *config,
-                                           size_t config_len,
-                                           struct claimcheck_error **error_out);
+enum { CLAIMCHECK_RESULT_INVALID_UTF8 = 2 };
 
-claimcheck_result claimcheck_engine_reload_file(const struct claimcheck_engine *engine,
-                                                const char *path,
-                                                size_t path_len,
-                                                struct claimcheck_error **error_out);
+enum { CLAIMCHECK_RESULT_INVALID_HANDLE = 3 };
 
-void claimcheck_engine_free(struct claimcheck_engine *engine);
+enum { CLAIMCHECK_RESULT_INVALID_JSON = 4 };
 
-claimcheck_result claimcheck_engine_warnings(const struct claimcheck_engine *engine,
-                                             struct claimcheck_warnings **warnings_out);
+enum { CLAIMCHECK_RESULT_NOT_FOUND = 5 };
 
-size_t claimcheck_warnings_count(const struct claimcheck_warnings *warnings);
+enum { CLAIMCHECK_RESULT_INVALID_ARGUMENT = 6 };
 
-claimcheck_result claimcheck_warnings_get(const struct claimcheck_warnings *warnings,
-                                          size_t index,
-                                          struct claimcheck_str *warning_out);
+enum { CLAIMCHECK_RESULT_UNSUPPORTED_STRUCT_SIZE = 7 };
 
-void claimcheck_warnings_free(struct claimcheck_warnings *warnings);
+enum { CLAIMCHECK_RESULT_CONFIG_SYNTAX = 100 };
+
+enum { CLAIMCHECK_RESULT_CONFIG_INVALID = 101 };
+
+enum { CLAIMCHECK_RESULT_RULE_INVALID = 102 };
+
+enum { CLAIMCHECK_RESULT_KEYS_INVALID = 103 };
+
+enum { CLAIMCHECK_RESULT_IO = 104 };
+
+enum { CLAIMCHECK_RESULT_PANIC = 900 };
 
 struct claimcheck_str claimcheck_result_name(claimcheck_result result);
 
@@ -264,6 +241,45 @@ int64_t claimcheck_error_column(const struct claimcheck_error *error);
 
 void claimcheck_error_free(struct claimcheck_error *error);
 
+typedef uint32_t claimcheck_log_level;
+
+typedef void (*claimcheck_log_callback)(void *userdata,
+                                        claimcheck_log_level level,
+                                        const char *msg,
+                                        size_t len);
+
+typedef void (*claimcheck_finalizer)(void *userdata);
+
+enum { CLAIMCHECK_LOG_DEBUG = 1 };
+
+enum { CLAIMCHECK_LOG_INFO = 2 };
+
+enum { CLAIMCHECK_LOG_WARN = 3 };
+
+enum { CLAIMCHECK_LOG_ERROR = 4 };
+
+claimcheck_result claimcheck_engine_set_logger(const struct claimcheck_engine *engine,
+                                               void *userdata,
+                                               claimcheck_log_callback callback,
+                                               claimcheck_finalizer finalizer);
+
+typedef struct claimcheck_provider_keys {
+    size_t size;
+    struct claimcheck_str provider;
+    struct claimcheck_str source;
+    bool remote;
+    bool available;
+    struct claimcheck_str detail;
+    size_t key_count;
+    double last_fetched;
+    double last_attempt;
+    struct claimcheck_str last_error;
+    uint64_t fetches;
+    uint64_t failed_fetches;
+    uint64_t unknown_kid_refetches;
+    uint64_t refetches_suppressed;
+} claimcheck_provider_keys;
+
 claimcheck_result claimcheck_engine_key_status(const struct claimcheck_engine *engine,
                                                struct claimcheck_key_status **status_out);
 
@@ -275,19 +291,7 @@ claimcheck_result claimcheck_key_status_get(const struct claimcheck_key_status *
 
 void claimcheck_key_status_free(struct claimcheck_key_status *status);
 
-claimcheck_result claimcheck_engine_set_logger(const struct claimcheck_engine *engine,
-                                               void *userdata,
-                                               claimcheck_log_callback callback,
-                                               claimcheck_finalizer finalizer);
-
-claimcheck_result claimcheck_engine_authorize(const struct claimcheck_engine *engine,
-                                              const struct claimcheck_request *request,
-                                              struct claimcheck_decision **decision_out);
-
-claimcheck_result claimcheck_engine_authorize_at(const struct claimcheck_engine *engine,
-                                                 const struct claimcheck_request *request,
-                                                 double now,
-                                                 struct claimcheck_decision **decision_out);
+enum { CLAIMCHECK_ABI_VERSION = 2 };
 
 const char *claimcheck_version(void);
 

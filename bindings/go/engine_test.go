@@ -53,7 +53,7 @@ func TestABIVersionCheck(t *testing.T) {
 	if err := CheckABI(); err != nil {
 		t.Fatalf("the linked library fits the header: %v", err)
 	}
-	if HeaderABIVersion != 1 {
+	if HeaderABIVersion != 2 {
 		t.Errorf("header ABI %d", HeaderABIVersion)
 	}
 	err := checkABI(2, 1)

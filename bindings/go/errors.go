@@ -23,7 +23,8 @@ const (
 	CodeNullArgument ErrorCode = C.CLAIMCHECK_RESULT_NULL_ARGUMENT
 	// CodeInvalidUTF8: a string (config, path, header, ...) is not valid UTF-8.
 	CodeInvalidUTF8 ErrorCode = C.CLAIMCHECK_RESULT_INVALID_UTF8
-	// CodeInvalidHandle: a handle was already freed (a bug in this binding).
+	// CodeInvalidHandle: reserved; the C library does not return it (it
+	// does not detect freed handles). A closed Engine returns ErrClosed.
 	CodeInvalidHandle ErrorCode = C.CLAIMCHECK_RESULT_INVALID_HANDLE
 	// CodeInvalidJSON: an attribute value could not be read as JSON.
 	CodeInvalidJSON ErrorCode = C.CLAIMCHECK_RESULT_INVALID_JSON
@@ -31,6 +32,10 @@ const (
 	CodeNotFound ErrorCode = C.CLAIMCHECK_RESULT_NOT_FOUND
 	// CodeInvalidArgument: an argument is outside its documented set.
 	CodeInvalidArgument ErrorCode = C.CLAIMCHECK_RESULT_INVALID_ARGUMENT
+	// CodeUnsupportedStructSize: the library does not know the size of a
+	// struct this binding passed (the binding and the library come from
+	// different releases; the ABI check normally refuses such a library).
+	CodeUnsupportedStructSize ErrorCode = C.CLAIMCHECK_RESULT_UNSUPPORTED_STRUCT_SIZE
 	// CodeConfigSyntax: the config is not valid YAML or JSON (Line, Column).
 	CodeConfigSyntax ErrorCode = C.CLAIMCHECK_RESULT_CONFIG_SYNTAX
 	// CodeConfigInvalid: a config field is unknown, missing or wrong (Path).

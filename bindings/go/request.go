@@ -146,6 +146,9 @@ var arenaPool = sync.Pool{New: func() any {
 		outBytes: (*C.char)(C.malloc(initialOutBytes)),
 		outCap:   initialOutBytes,
 	}
+	// The request struct is growable: its size tells the library which
+	// fields this binding's header has. Set once; fill never touches it.
+	m.req.size = C.sizeof_claimcheck_request
 	a := &arena{mem: m, call: newCallID()}
 	runtime.AddCleanup(a, func(m *arenaMem) { m.free() }, m)
 	return a

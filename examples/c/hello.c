@@ -20,7 +20,7 @@ int main(int argc, char **argv) {
     }
     snprintf(auth, sizeof auth, "Bearer %s", argv[2]);
     claimcheck_pair headers[] = {{{"authorization", 13}, {auth, strlen(auth)}}};
-    claimcheck_request request = {0};
+    claimcheck_request request = CLAIMCHECK_REQUEST_INIT; /* sets its size; every other field optional */
     request.method = (claimcheck_str){"GET", 3};
     request.path = (claimcheck_str){"/mcp", 4};
     request.headers = headers;

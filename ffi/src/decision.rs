@@ -8,10 +8,10 @@ use std::ffi::c_char;
 
 use claimcheck_core::{CredentialKind, Decision, Reason};
 
-use crate::error::{claimcheck_result, CLAIMCHECK_RESULT_NOT_FOUND, CLAIMCHECK_RESULT_NULL_ARGUMENT, CLAIMCHECK_RESULT_OK};
-use crate::handles::{self, handle, try_ref, Handle};
-use crate::panic;
-use crate::strings::{claimcheck_str, input};
+use crate::boundary::{ffi_free, ffi_getter, ffi_result, ffi_value, try_out, try_ref, try_str};
+use crate::error::{claimcheck_result, CLAIMCHECK_RESULT_NOT_FOUND, CLAIMCHECK_RESULT_OK};
+use crate::handles::handle;
+use crate::strings::claimcheck_str;
 
 /// A reason code: one of the `CLAIMCHECK_REASON_*` values. Stable: a code is
 /// never reused; new reasons get new codes.
@@ -65,31 +65,9 @@ pub const CLAIMCHECK_REASON_NO_DECISION: claimcheck_reason = 65535;
 /// `claimcheck_decision_free`. Its accessors may be called from any thread,
 /// also at once.
 pub struct claimcheck_decision {
-    magic: u64,
     pub(crate) decision: Decision,
 }
-handle!(claimcheck_decision, 0x636c_6d63_6b64_6563);
-
-pub(crate) fn new_decision(decision: Decision) -> claimcheck_decision {
-    claimcheck_decision {
-        magic: claimcheck_decision::MAGIC,
-        decision,
-    }
-}
-
-/// Reads a decision accessor's value, with `on_null` for NULL or a panic.
-///
-/// # Safety
-/// `decision` is NULL or a live decision.
-unsafe fn read<T: Copy>(decision: *const claimcheck_decision, on_null: T, f: impl FnOnce(&Decision) -> T) -> T {
-    panic::value(on_null, || {
-        // SAFETY: NULL or a live decision, by the caller's contract.
-        match unsafe { try_ref(decision) } {
-            Ok(d) => f(&d.decision),
-            Err(_) => on_null,
-        }
-    })
-}
+handle!(claimcheck_decision);
 
 /// Whether the request may go through (false for NULL).
 ///
@@ -97,8 +75,7 @@ unsafe fn read<T: Copy>(decision: *const claimcheck_decision, on_null: T, f: imp
 /// `decision` is NULL or a live decision.
 #[no_mangle]
 pub unsafe extern "C" fn claimcheck_decision_allowed(decision: *const claimcheck_decision) -> bool {
-    // SAFETY: forwarded contract.
-    unsafe { read(decision, false, |d| d.allowed) }
+    ffi_getter!(decision, false, |d| d.decision.allowed)
 }
 
 /// The HTTP status to answer with: 200 when allowed, else 400, 401, 403 or
@@ -108,8 +85,7 @@ pub unsafe extern "C" fn claimcheck_decision_allowed(decision: *const claimcheck
 /// `decision` is NULL or a live decision.
 #[no_mangle]
 pub unsafe extern "C" fn claimcheck_decision_status(decision: *const claimcheck_decision) -> u32 {
-    // SAFETY: forwarded contract.
-    unsafe { read(decision, 0, |d| u32::from(d.status)) }
+    ffi_getter!(decision, 0, |d| u32::from(d.decision.status))
 }
 
 /// The reason code, a `CLAIMCHECK_REASON_*` value
@@ -119,15 +95,14 @@ pub unsafe extern "C" fn claimcheck_decision_status(decision: *const claimcheck_
 /// `decision` is NULL or a live decision.
 #[no_mangle]
 pub unsafe extern "C" fn claimcheck_decision_reason(decision: *const claimcheck_decision) -> claimcheck_reason {
-    // SAFETY: forwarded contract.
-    unsafe { read(decision, CLAIMCHECK_REASON_NO_DECISION, |d| d.reason.code()) }
+    ffi_getter!(decision, CLAIMCHECK_REASON_NO_DECISION, |d| d.decision.reason.code())
 }
 
 /// The stable snake_case name of a reason code (`"expired"`, ...), a static
 /// string; absent (NULL) for an unknown code.
 #[no_mangle]
 pub extern "C" fn claimcheck_reason_name(reason: claimcheck_reason) -> claimcheck_str {
-    panic::value(claimcheck_str::ABSENT, || claimcheck_str::view_opt(Reason::from_code(reason).map(Reason::as_str)))
+    ffi_value!(claimcheck_str::ABSENT, claimcheck_str::view_opt(Reason::from_code(reason).map(Reason::as_str)))
 }
 
 /// A message safe to show the client (static text, never internal detail).
@@ -136,8 +111,7 @@ pub extern "C" fn claimcheck_reason_name(reason: claimcheck_reason) -> claimchec
 /// `decision` is NULL or a live decision.
 #[no_mangle]
 pub unsafe extern "C" fn claimcheck_decision_message(decision: *const claimcheck_decision) -> claimcheck_str {
-    // SAFETY: forwarded contract.
-    unsafe { read(decision, claimcheck_str::ABSENT, |d| claimcheck_str::view(d.message)) }
+    ffi_getter!(decision, claimcheck_str::ABSENT, |d| claimcheck_str::view(d.decision.message))
 }
 
 /// What exactly went wrong, for the host's logs and never for the client;
@@ -147,8 +121,7 @@ pub unsafe extern "C" fn claimcheck_decision_message(decision: *const claimcheck
 /// `decision` is NULL or a live decision.
 #[no_mangle]
 pub unsafe extern "C" fn claimcheck_decision_detail(decision: *const claimcheck_decision) -> claimcheck_str {
-    // SAFETY: forwarded contract.
-    unsafe { read(decision, claimcheck_str::ABSENT, |d| claimcheck_str::view_opt(d.detail.as_deref())) }
+    ffi_getter!(decision, claimcheck_str::ABSENT, |d| claimcheck_str::view_opt(d.decision.detail.as_deref()))
 }
 
 /// The `WWW-Authenticate` header value to send, absent when none.
@@ -157,8 +130,7 @@ pub unsafe extern "C" fn claimcheck_decision_detail(decision: *const claimcheck_
 /// `decision` is NULL or a live decision.
 #[no_mangle]
 pub unsafe extern "C" fn claimcheck_decision_www_authenticate(decision: *const claimcheck_decision) -> claimcheck_str {
-    // SAFETY: forwarded contract.
-    unsafe { read(decision, claimcheck_str::ABSENT, |d| claimcheck_str::view_opt(d.www_authenticate.as_deref())) }
+    ffi_getter!(decision, claimcheck_str::ABSENT, |d| claimcheck_str::view_opt(d.decision.www_authenticate.as_deref()))
 }
 
 /// The name (from the config) of the provider whose key verified the token;
@@ -168,8 +140,7 @@ pub unsafe extern "C" fn claimcheck_decision_www_authenticate(decision: *const c
 /// `decision` is NULL or a live decision.
 #[no_mangle]
 pub unsafe extern "C" fn claimcheck_decision_provider(decision: *const claimcheck_decision) -> claimcheck_str {
-    // SAFETY: forwarded contract.
-    unsafe { read(decision, claimcheck_str::ABSENT, |d| claimcheck_str::view_opt(d.identity.as_ref().map(|i| &*i.provider))) }
+    ffi_getter!(decision, claimcheck_str::ABSENT, |d| claimcheck_str::view_opt(d.decision.identity.as_ref().map(|i| &*i.provider)))
 }
 
 /// The verified token's `iss`; absent without a valid token.
@@ -178,8 +149,7 @@ pub unsafe extern "C" fn claimcheck_decision_provider(decision: *const claimchec
 /// `decision` is NULL or a live decision.
 #[no_mangle]
 pub unsafe extern "C" fn claimcheck_decision_issuer(decision: *const claimcheck_decision) -> claimcheck_str {
-    // SAFETY: forwarded contract.
-    unsafe { read(decision, claimcheck_str::ABSENT, |d| claimcheck_str::view_opt(d.identity.as_ref().map(|i| i.issuer.as_str()))) }
+    ffi_getter!(decision, claimcheck_str::ABSENT, |d| claimcheck_str::view_opt(d.decision.identity.as_ref().map(|i| i.issuer.as_str())))
 }
 
 /// The verified token's `sub`; absent without a valid token or without `sub`.
@@ -188,8 +158,7 @@ pub unsafe extern "C" fn claimcheck_decision_issuer(decision: *const claimcheck_
 /// `decision` is NULL or a live decision.
 #[no_mangle]
 pub unsafe extern "C" fn claimcheck_decision_subject(decision: *const claimcheck_decision) -> claimcheck_str {
-    // SAFETY: forwarded contract.
-    unsafe { read(decision, claimcheck_str::ABSENT, |d| claimcheck_str::view_opt(d.identity.as_ref().and_then(|i| i.subject.as_deref()))) }
+    ffi_getter!(decision, claimcheck_str::ABSENT, |d| claimcheck_str::view_opt(d.decision.identity.as_ref().and_then(|i| i.subject.as_deref())))
 }
 
 /// Every verified claim as one JSON object: the token's payload exactly as
@@ -200,13 +169,8 @@ pub unsafe extern "C" fn claimcheck_decision_subject(decision: *const claimcheck
 /// `decision` is NULL or a live decision.
 #[no_mangle]
 pub unsafe extern "C" fn claimcheck_decision_claims_json(decision: *const claimcheck_decision) -> claimcheck_str {
-    panic::value(claimcheck_str::ABSENT, || {
-        // SAFETY: NULL or a live decision, by the contract above.
-        let Ok(d) = (unsafe { try_ref(decision) }) else { return claimcheck_str::ABSENT };
-        let Some(identity) = d.decision.identity.as_ref() else { return claimcheck_str::ABSENT };
-        // The verified payload itself: no serialization per call.
-        claimcheck_str::view(identity.claims.as_json())
-    })
+    // The verified payload itself: no serialization per call.
+    ffi_getter!(decision, claimcheck_str::ABSENT, |d| claimcheck_str::view_opt(d.decision.identity.as_ref().map(|i| i.claims.as_json())))
 }
 
 /// Writes the JSON of the verified claim named by `name_len` bytes at `name`
@@ -225,29 +189,17 @@ pub unsafe extern "C" fn claimcheck_decision_claim(
     name_len: usize,
     json_out: *mut claimcheck_str,
 ) -> claimcheck_result {
-    panic::result(|| {
-        // SAFETY: NULL or a live decision, by the contract above.
-        let d = match unsafe { try_ref(decision) } {
-            Ok(d) => d,
-            Err(code) => return code,
-        };
-        // SAFETY: pointer and length from the caller, per the contract above.
-        let name = match unsafe { input(name, name_len) } {
-            Ok(n) => n,
-            Err(code) => return code,
-        };
-        if json_out.is_null() {
-            return CLAIMCHECK_RESULT_NULL_ARGUMENT;
-        }
+    ffi_result! {
+        let d = try_ref!(decision);
+        let name = try_str!(name, name_len);
+        let out = try_out!(json_out);
         // The claim's JSON text exactly as the verified token has it.
         let Some(raw) = d.decision.identity.as_ref().and_then(|i| i.claims.raw(name)) else {
             return CLAIMCHECK_RESULT_NOT_FOUND;
         };
-        let view = claimcheck_str::view(raw);
-        // SAFETY: non-NULL and valid for writes, by the contract above.
-        unsafe { *json_out = view };
+        out.write(claimcheck_str::view(raw));
         CLAIMCHECK_RESULT_OK
-    })
+    }
 }
 
 /// The number of scopes the verified token grants: the list rules see as
@@ -260,8 +212,7 @@ pub unsafe extern "C" fn claimcheck_decision_claim(
 /// `decision` is NULL or a live decision.
 #[no_mangle]
 pub unsafe extern "C" fn claimcheck_decision_scopes_count(decision: *const claimcheck_decision) -> usize {
-    // SAFETY: forwarded contract.
-    unsafe { read(decision, 0, |d| d.identity.as_ref().map_or(0, |i| i.scopes.len())) }
+    ffi_getter!(decision, 0, |d| d.decision.identity.as_ref().map_or(0, |i| i.scopes.len()))
 }
 
 /// Writes a view of scope number `index` (0-based, in the token's order) to
@@ -277,22 +228,15 @@ pub unsafe extern "C" fn claimcheck_decision_scopes_get(
     index: usize,
     scope_out: *mut claimcheck_str,
 ) -> claimcheck_result {
-    panic::result(|| {
-        // SAFETY: NULL or a live decision, by the contract above.
-        let d = match unsafe { try_ref(decision) } {
-            Ok(d) => d,
-            Err(code) => return code,
-        };
-        if scope_out.is_null() {
-            return CLAIMCHECK_RESULT_NULL_ARGUMENT;
-        }
+    ffi_result! {
+        let d = try_ref!(decision);
+        let out = try_out!(scope_out);
         let Some(scope) = d.decision.identity.as_ref().and_then(|i| i.scopes.get(index)) else {
             return CLAIMCHECK_RESULT_NOT_FOUND;
         };
-        // SAFETY: non-NULL and valid for writes, by the contract above.
-        unsafe { *scope_out = claimcheck_str::view(scope) };
+        out.write(claimcheck_str::view(scope));
         CLAIMCHECK_RESULT_OK
-    })
+    }
 }
 
 /// The 0-based index in `authorization.rules` of the rule that decided, or
@@ -302,8 +246,7 @@ pub unsafe extern "C" fn claimcheck_decision_scopes_get(
 /// `decision` is NULL or a live decision.
 #[no_mangle]
 pub unsafe extern "C" fn claimcheck_decision_rule(decision: *const claimcheck_decision) -> i64 {
-    // SAFETY: forwarded contract.
-    unsafe { read(decision, -1, |d| d.rule.and_then(|r| i64::try_from(r).ok()).unwrap_or(-1)) }
+    ffi_getter!(decision, -1, |d| d.decision.rule.and_then(|r| i64::try_from(r).ok()).unwrap_or(-1))
 }
 
 /// Whether the deciding rule errored instead of evaluating (an erroring deny
@@ -313,8 +256,7 @@ pub unsafe extern "C" fn claimcheck_decision_rule(decision: *const claimcheck_de
 /// `decision` is NULL or a live decision.
 #[no_mangle]
 pub unsafe extern "C" fn claimcheck_decision_rule_errored(decision: *const claimcheck_decision) -> bool {
-    // SAFETY: forwarded contract.
-    unsafe { read(decision, false, |d| d.rule_errored) }
+    ffi_getter!(decision, false, |d| d.decision.rule_errored)
 }
 
 /// Where a request carried its credential: one of `CLAIMCHECK_CREDENTIAL_*`.
@@ -339,15 +281,12 @@ pub const CLAIMCHECK_CREDENTIAL_QUERY: claimcheck_credential_kind = 3;
 pub unsafe extern "C" fn claimcheck_decision_credential_kind(
     decision: *const claimcheck_decision,
 ) -> claimcheck_credential_kind {
-    // SAFETY: forwarded contract.
-    unsafe {
-        read(decision, CLAIMCHECK_CREDENTIAL_NONE, |d| match d.credential.as_ref().map(|c| c.kind) {
-            None => CLAIMCHECK_CREDENTIAL_NONE,
-            Some(CredentialKind::Header) => CLAIMCHECK_CREDENTIAL_HEADER,
-            Some(CredentialKind::Cookie) => CLAIMCHECK_CREDENTIAL_COOKIE,
-            Some(CredentialKind::Query) => CLAIMCHECK_CREDENTIAL_QUERY,
-        })
-    }
+    ffi_getter!(decision, CLAIMCHECK_CREDENTIAL_NONE, |d| match d.decision.credential.as_ref().map(|c| c.kind) {
+        None => CLAIMCHECK_CREDENTIAL_NONE,
+        Some(CredentialKind::Header) => CLAIMCHECK_CREDENTIAL_HEADER,
+        Some(CredentialKind::Cookie) => CLAIMCHECK_CREDENTIAL_COOKIE,
+        Some(CredentialKind::Query) => CLAIMCHECK_CREDENTIAL_QUERY,
+    })
 }
 
 /// The name of the header, cookie or query parameter that carried the
@@ -358,8 +297,7 @@ pub unsafe extern "C" fn claimcheck_decision_credential_kind(
 /// `decision` is NULL or a live decision.
 #[no_mangle]
 pub unsafe extern "C" fn claimcheck_decision_credential_name(decision: *const claimcheck_decision) -> claimcheck_str {
-    // SAFETY: forwarded contract.
-    unsafe { read(decision, claimcheck_str::ABSENT, |d| claimcheck_str::view_opt(d.credential.as_ref().map(|c| &*c.name))) }
+    ffi_getter!(decision, claimcheck_str::ABSENT, |d| claimcheck_str::view_opt(d.decision.credential.as_ref().map(|c| &*c.name)))
 }
 
 /// Frees a decision; every view it returned dies with it. NULL is a no-op.
@@ -368,6 +306,5 @@ pub unsafe extern "C" fn claimcheck_decision_credential_name(decision: *const cl
 /// `decision` is NULL or a decision not freed before and not used after.
 #[no_mangle]
 pub unsafe extern "C" fn claimcheck_decision_free(decision: *mut claimcheck_decision) {
-    // SAFETY: NULL or an owned decision handed back once, by the contract above.
-    panic::value((), || unsafe { handles::free(decision) })
+    ffi_free!(decision)
 }

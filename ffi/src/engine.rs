@@ -6,50 +6,55 @@
 //! calls at once. A reload swaps the config atomically inside the engine.
 
 use std::ffi::c_char;
+use std::sync::atomic::AtomicBool;
 
 use claimcheck_core::Engine;
 
-use crate::error::{claimcheck_error, claimcheck_result, report, CLAIMCHECK_RESULT_NOT_FOUND, CLAIMCHECK_RESULT_NULL_ARGUMENT, CLAIMCHECK_RESULT_OK};
-use crate::handles::{self, handle, try_ref, Handle};
-use crate::panic;
-use crate::strings::{claimcheck_str, input};
+use crate::boundary::{ffi_free, ffi_getter, ffi_result, try_out, try_ref, try_str};
+use crate::error::{claimcheck_error, claimcheck_result, report, CLAIMCHECK_RESULT_NOT_FOUND, CLAIMCHECK_RESULT_OK};
+use crate::handles::{self, handle};
+use crate::log::LogSlot;
+use crate::strings::claimcheck_str;
 
 /// An authorization engine built from one config. Thread-safe: a
 /// `const claimcheck_engine *` may be used by any number of threads at once
-/// (authorize, reload, set the logger, read warnings). Free it once, after
-/// every other call on it has returned, with `claimcheck_engine_free`.
+/// (authorize, reload, set the logger, read warnings and key status). Free
+/// it once, after every other call on it has returned, with
+/// `claimcheck_engine_free`.
 pub struct claimcheck_engine {
-    magic: u64,
     pub(crate) engine: Engine,
+    /// The log callback, for the FFI layer's own messages (dropped after
+    /// `engine`, so the finalizer runs after the engine's last message).
+    pub(crate) log: LogSlot,
+    /// Set once a request of an unsupported size has been logged, so a host
+    /// built against another header logs it once, not once per request.
+    pub(crate) size_logged: AtomicBool,
 }
-handle!(claimcheck_engine, 0x636c_6d63_6b65_6e67);
+handle!(claimcheck_engine);
 
 /// A snapshot of the warnings of an engine's last successful load (skipped
 /// keys, ignored agentgateway fields, ...). Owned by the caller; free it with
 /// `claimcheck_warnings_free`. Immutable: readable from any thread.
 pub struct claimcheck_warnings {
-    magic: u64,
     items: Vec<String>,
 }
-handle!(claimcheck_warnings, 0x636c_6d63_6b77_726e);
+handle!(claimcheck_warnings);
 
 /// Hands a new engine to C, or reports the config error.
 ///
 /// # Safety
-/// `engine_out` is valid for writes; `error_out` is NULL or valid for writes.
+/// `error_out` is NULL or valid for a pointer write.
 unsafe fn hand_out(
     built: Result<Engine, claimcheck_core::ConfigError>,
-    engine_out: *mut *mut claimcheck_engine,
+    engine_out: &mut std::mem::MaybeUninit<*mut claimcheck_engine>,
     error_out: *mut *mut claimcheck_error,
 ) -> claimcheck_result {
     match built {
         Ok(engine) => {
-            let handle = handles::into_raw(claimcheck_engine { magic: claimcheck_engine::MAGIC, engine });
-            // SAFETY: checked non-NULL by the caller; valid for writes by the header's contract.
-            unsafe { *engine_out = handle };
+            engine_out.write(handles::into_raw(claimcheck_engine { engine, log: LogSlot::default(), size_logged: AtomicBool::new(false) }));
             CLAIMCHECK_RESULT_OK
         }
-        // SAFETY: `error_out` is NULL or valid for writes, by the header's contract.
+        // SAFETY: `error_out` is NULL or valid for writes, by the caller's contract.
         Err(e) => unsafe { report(&e, error_out) },
     }
 }
@@ -76,18 +81,12 @@ pub unsafe extern "C" fn claimcheck_engine_new(
     engine_out: *mut *mut claimcheck_engine,
     error_out: *mut *mut claimcheck_error,
 ) -> claimcheck_result {
-    panic::result(|| {
-        if engine_out.is_null() {
-            return CLAIMCHECK_RESULT_NULL_ARGUMENT;
-        }
-        // SAFETY: pointer and length from the caller, per the contract above.
-        let text = match unsafe { input(config, config_len) } {
-            Ok(t) => t,
-            Err(code) => return code,
-        };
-        // SAFETY: `engine_out` is non-NULL; both out-pointers per the contract above.
-        unsafe { hand_out(Engine::new(text), engine_out, error_out) }
-    })
+    ffi_result! {
+        let out = try_out!(engine_out);
+        let text = try_str!(config, config_len);
+        // SAFETY: `error_out` per the contract above.
+        unsafe { hand_out(Engine::new(text), out, error_out) }
+    }
 }
 
 /// Creates an engine from a config file, path given as `path_len` UTF-8
@@ -104,18 +103,12 @@ pub unsafe extern "C" fn claimcheck_engine_from_file(
     engine_out: *mut *mut claimcheck_engine,
     error_out: *mut *mut claimcheck_error,
 ) -> claimcheck_result {
-    panic::result(|| {
-        if engine_out.is_null() {
-            return CLAIMCHECK_RESULT_NULL_ARGUMENT;
-        }
-        // SAFETY: pointer and length from the caller, per the contract above.
-        let path = match unsafe { input(path, path_len) } {
-            Ok(t) => t,
-            Err(code) => return code,
-        };
-        // SAFETY: `engine_out` is non-NULL; both out-pointers per the contract above.
-        unsafe { hand_out(Engine::from_file(path), engine_out, error_out) }
-    })
+    ffi_result! {
+        let out = try_out!(engine_out);
+        let path = try_str!(path, path_len);
+        // SAFETY: `error_out` per the contract above.
+        unsafe { hand_out(Engine::from_file(path), out, error_out) }
+    }
 }
 
 /// Replaces the engine's config with new config text, atomically: calls
@@ -135,23 +128,15 @@ pub unsafe extern "C" fn claimcheck_engine_reload(
     config_len: usize,
     error_out: *mut *mut claimcheck_error,
 ) -> claimcheck_result {
-    panic::result(|| {
-        // SAFETY: NULL or a live engine, by the contract above.
-        let engine = match unsafe { try_ref(engine) } {
-            Ok(e) => e,
-            Err(code) => return code,
-        };
-        // SAFETY: pointer and length from the caller, per the contract above.
-        let text = match unsafe { input(config, config_len) } {
-            Ok(t) => t,
-            Err(code) => return code,
-        };
+    ffi_result! {
+        let engine = try_ref!(engine);
+        let text = try_str!(config, config_len);
         match engine.engine.reload(text) {
             Ok(()) => CLAIMCHECK_RESULT_OK,
             // SAFETY: `error_out` is NULL or valid for writes, per the contract above.
             Err(e) => unsafe { report(&e, error_out) },
         }
-    })
+    }
 }
 
 /// Like `claimcheck_engine_reload`, reading the config from a file (relative
@@ -166,36 +151,28 @@ pub unsafe extern "C" fn claimcheck_engine_reload_file(
     path_len: usize,
     error_out: *mut *mut claimcheck_error,
 ) -> claimcheck_result {
-    panic::result(|| {
-        // SAFETY: NULL or a live engine, by the contract above.
-        let engine = match unsafe { try_ref(engine) } {
-            Ok(e) => e,
-            Err(code) => return code,
-        };
-        // SAFETY: pointer and length from the caller, per the contract above.
-        let path = match unsafe { input(path, path_len) } {
-            Ok(t) => t,
-            Err(code) => return code,
-        };
+    ffi_result! {
+        let engine = try_ref!(engine);
+        let path = try_str!(path, path_len);
         match engine.engine.reload_file(path) {
             Ok(()) => CLAIMCHECK_RESULT_OK,
             // SAFETY: `error_out` is NULL or valid for writes, per the contract above.
             Err(e) => unsafe { report(&e, error_out) },
         }
-    })
+    }
 }
 
 /// Frees an engine. NULL is a no-op. Call it once, after every other call on
-/// this engine (in any thread) has returned. Decisions and errors it handed
-/// out stay valid (they own their data). The log callback's finalizer runs
-/// after the callback's last call (see `claimcheck_engine_set_logger`).
+/// this engine (in any thread) has returned. Decisions, errors and snapshots
+/// it handed out stay valid (they own their data). The log callback's
+/// finalizer runs after the callback's last call (see
+/// `claimcheck_engine_set_logger`).
 ///
 /// # Safety
 /// `engine` is NULL or an engine not freed before and not used after.
 #[no_mangle]
 pub unsafe extern "C" fn claimcheck_engine_free(engine: *mut claimcheck_engine) {
-    // SAFETY: NULL or an owned engine handed back once, by the contract above.
-    panic::value((), || unsafe { handles::free(engine) })
+    ffi_free!(engine)
 }
 
 /// Takes a snapshot of the warnings of the engine's last successful load
@@ -210,20 +187,12 @@ pub unsafe extern "C" fn claimcheck_engine_warnings(
     engine: *const claimcheck_engine,
     warnings_out: *mut *mut claimcheck_warnings,
 ) -> claimcheck_result {
-    panic::result(|| {
-        // SAFETY: NULL or a live engine, by the contract above.
-        let engine = match unsafe { try_ref(engine) } {
-            Ok(e) => e,
-            Err(code) => return code,
-        };
-        if warnings_out.is_null() {
-            return CLAIMCHECK_RESULT_NULL_ARGUMENT;
-        }
-        let snapshot = claimcheck_warnings { magic: claimcheck_warnings::MAGIC, items: engine.engine.warnings() };
-        // SAFETY: non-NULL and valid for writes, by the contract above.
-        unsafe { *warnings_out = handles::into_raw(snapshot) };
+    ffi_result! {
+        let engine = try_ref!(engine);
+        let out = try_out!(warnings_out);
+        out.write(handles::into_raw(claimcheck_warnings { items: engine.engine.warnings() }));
         CLAIMCHECK_RESULT_OK
-    })
+    }
 }
 
 /// The number of warnings in the snapshot (0 for NULL).
@@ -232,8 +201,7 @@ pub unsafe extern "C" fn claimcheck_engine_warnings(
 /// `warnings` is NULL or a live warnings snapshot.
 #[no_mangle]
 pub unsafe extern "C" fn claimcheck_warnings_count(warnings: *const claimcheck_warnings) -> usize {
-    // SAFETY: NULL or a live snapshot, by the contract above.
-    panic::value(0, || unsafe { try_ref(warnings) }.map_or(0, |w| w.items.len()))
+    ffi_getter!(warnings, 0, |w| w.items.len())
 }
 
 /// Writes a view of warning number `index` (0-based) to `*warning_out`; the
@@ -248,20 +216,13 @@ pub unsafe extern "C" fn claimcheck_warnings_get(
     index: usize,
     warning_out: *mut claimcheck_str,
 ) -> claimcheck_result {
-    panic::result(|| {
-        // SAFETY: NULL or a live snapshot, by the contract above.
-        let warnings = match unsafe { try_ref(warnings) } {
-            Ok(w) => w,
-            Err(code) => return code,
-        };
-        if warning_out.is_null() {
-            return CLAIMCHECK_RESULT_NULL_ARGUMENT;
-        }
+    ffi_result! {
+        let warnings = try_ref!(warnings);
+        let out = try_out!(warning_out);
         let Some(item) = warnings.items.get(index) else { return CLAIMCHECK_RESULT_NOT_FOUND };
-        // SAFETY: non-NULL and valid for writes, by the contract above.
-        unsafe { *warning_out = claimcheck_str::view(item) };
+        out.write(claimcheck_str::view(item));
         CLAIMCHECK_RESULT_OK
-    })
+    }
 }
 
 /// Frees a warnings snapshot. NULL is a no-op.
@@ -270,6 +231,5 @@ pub unsafe extern "C" fn claimcheck_warnings_get(
 /// `warnings` is NULL or a snapshot not freed before and not used after.
 #[no_mangle]
 pub unsafe extern "C" fn claimcheck_warnings_free(warnings: *mut claimcheck_warnings) {
-    // SAFETY: NULL or an owned snapshot handed back once, by the contract above.
-    panic::value((), || unsafe { handles::free(warnings) })
+    ffi_free!(warnings)
 }

@@ -4,15 +4,16 @@
 //! reused, retired ones stay reserved:
 //! - `0`: success;
 //! - `1..=99`: the caller passed something unusable (NULL, invalid UTF-8,
-//!   a wrong handle, bad JSON, an index out of range);
+//!   bad JSON, an index out of range, a struct of a size this library does
+//!   not know);
 //! - `100..=199`: a config could not be loaded; the function also hands out
 //!   a `claimcheck_error` with the details;
 //! - `900..=999`: a bug inside the library (a caught panic).
 
 use claimcheck_core::{ConfigError, ConfigErrorKind};
 
-use crate::handles::{self, handle, try_ref};
-use crate::panic;
+use crate::boundary::{ffi_free, ffi_getter, ffi_result, ffi_value, out_arg, try_ref};
+use crate::handles::{self, handle};
 use crate::strings::claimcheck_str;
 
 /// A result code: `CLAIMCHECK_RESULT_OK` or one of the `CLAIMCHECK_RESULT_*`
@@ -25,8 +26,9 @@ pub const CLAIMCHECK_RESULT_OK: claimcheck_result = 0;
 pub const CLAIMCHECK_RESULT_NULL_ARGUMENT: claimcheck_result = 1;
 /// A string argument is not valid UTF-8.
 pub const CLAIMCHECK_RESULT_INVALID_UTF8: claimcheck_result = 2;
-/// A handle's type tag is wrong: typically it was freed already and the
-/// memory is still intact. Best-effort detection only (see "API conventions").
+/// Not returned by this library, which does not detect a freed or foreign
+/// handle (it never reads memory it freed; see docs/c-api.md, "Handles").
+/// The Go and Python bindings use it for an object used after its close.
 pub const CLAIMCHECK_RESULT_INVALID_HANDLE: claimcheck_result = 3;
 /// An attribute declared as JSON does not parse as JSON.
 pub const CLAIMCHECK_RESULT_INVALID_JSON: claimcheck_result = 4;
@@ -35,6 +37,13 @@ pub const CLAIMCHECK_RESULT_INVALID_JSON: claimcheck_result = 4;
 pub const CLAIMCHECK_RESULT_NOT_FOUND: claimcheck_result = 5;
 /// An argument has a value outside its documented set (an unknown attribute kind).
 pub const CLAIMCHECK_RESULT_INVALID_ARGUMENT: claimcheck_result = 6;
+/// The `size` field of a `claimcheck_request` or `claimcheck_provider_keys`
+/// is not a size this library knows: not set (0, from `= {0}`), too small, or
+/// larger than this library's struct (a host compiled against a newer
+/// header). Nothing was read past `size` or written. Initialise the struct
+/// with its `CLAIMCHECK_*_INIT` macro and load the library your header
+/// belongs to.
+pub const CLAIMCHECK_RESULT_UNSUPPORTED_STRUCT_SIZE: claimcheck_result = 7;
 
 /// The config is not valid YAML or JSON (location: line and column).
 pub const CLAIMCHECK_RESULT_CONFIG_SYNTAX: claimcheck_result = 100;
@@ -49,15 +58,16 @@ pub const CLAIMCHECK_RESULT_KEYS_INVALID: claimcheck_result = 103;
 /// A file (the config, a key file) could not be read.
 pub const CLAIMCHECK_RESULT_IO: claimcheck_result = 104;
 
-/// A panic was caught inside the library: a bug, reported as a code instead
-/// of aborting the host. The library stays usable.
+/// A bug inside the library was caught (a Rust panic, which never unwinds
+/// into the host) and reported as this code instead of aborting the host.
+/// The library stays usable.
 pub const CLAIMCHECK_RESULT_PANIC: claimcheck_result = 900;
 
 /// The stable snake_case name of a result code (`"ok"`, `"null_argument"`,
 /// `"config_syntax"`, ...), a static string; absent (NULL) for an unknown code.
 #[no_mangle]
 pub extern "C" fn claimcheck_result_name(result: claimcheck_result) -> claimcheck_str {
-    panic::value(claimcheck_str::ABSENT, || claimcheck_str::view_opt(result_name(result)))
+    ffi_value!(claimcheck_str::ABSENT, claimcheck_str::view_opt(result_name(result)))
 }
 
 pub(crate) fn result_name(result: claimcheck_result) -> Option<&'static str> {
@@ -69,6 +79,7 @@ pub(crate) fn result_name(result: claimcheck_result) -> Option<&'static str> {
         CLAIMCHECK_RESULT_INVALID_JSON => "invalid_json",
         CLAIMCHECK_RESULT_NOT_FOUND => "not_found",
         CLAIMCHECK_RESULT_INVALID_ARGUMENT => "invalid_argument",
+        CLAIMCHECK_RESULT_UNSUPPORTED_STRUCT_SIZE => "unsupported_struct_size",
         CLAIMCHECK_RESULT_CONFIG_SYNTAX => ConfigErrorKind::Syntax.as_str(),
         CLAIMCHECK_RESULT_CONFIG_INVALID => ConfigErrorKind::Invalid.as_str(),
         CLAIMCHECK_RESULT_RULE_INVALID => ConfigErrorKind::Rule.as_str(),
@@ -96,7 +107,6 @@ pub(crate) fn config_result(kind: ConfigErrorKind) -> claimcheck_result {
 /// Free it with `claimcheck_error_free`. Immutable: its accessors may be
 /// called from any thread.
 pub struct claimcheck_error {
-    magic: u64,
     code: claimcheck_result,
     message: String,
     location: Option<String>,
@@ -105,7 +115,7 @@ pub struct claimcheck_error {
     rule: i64,
     column: i64,
 }
-handle!(claimcheck_error, 0x636c_6d63_6b65_7272);
+handle!(claimcheck_error);
 
 fn index(v: Option<usize>) -> i64 {
     v.and_then(|v| i64::try_from(v).ok()).unwrap_or(-1)
@@ -114,7 +124,6 @@ fn index(v: Option<usize>) -> i64 {
 impl claimcheck_error {
     pub(crate) fn from_config(e: &ConfigError) -> claimcheck_error {
         claimcheck_error {
-            magic: <claimcheck_error as handles::Handle>::MAGIC,
             code: config_result(e.kind),
             message: e.message.clone(),
             location: e.location(),
@@ -134,9 +143,9 @@ impl claimcheck_error {
 pub(crate) unsafe fn report(e: &ConfigError, error_out: *mut *mut claimcheck_error) -> claimcheck_result {
     let error = claimcheck_error::from_config(e);
     let code = error.code;
-    if !error_out.is_null() {
-        // SAFETY: non-NULL, and the caller guarantees it is valid for writes.
-        unsafe { *error_out = handles::into_raw(error) };
+    // SAFETY: NULL or valid for writes, by the caller's contract.
+    if let Some(out) = unsafe { out_arg(error_out) } {
+        out.write(handles::into_raw(error));
     }
     code
 }
@@ -149,13 +158,7 @@ pub(crate) unsafe fn report(e: &ConfigError, error_out: *mut *mut claimcheck_err
 /// `error` is NULL or a live error object.
 #[no_mangle]
 pub unsafe extern "C" fn claimcheck_error_code(error: *const claimcheck_error) -> claimcheck_result {
-    panic::result(|| {
-        // SAFETY: NULL or a live error, by the header's contract.
-        match unsafe { try_ref(error) } {
-            Ok(e) => e.code,
-            Err(code) => code,
-        }
-    })
+    ffi_result! { try_ref!(error).code }
 }
 
 /// What is wrong, in one line (lowercase, the user's input in backticks).
@@ -165,8 +168,7 @@ pub unsafe extern "C" fn claimcheck_error_code(error: *const claimcheck_error) -
 /// `error` is NULL or a live error object.
 #[no_mangle]
 pub unsafe extern "C" fn claimcheck_error_message(error: *const claimcheck_error) -> claimcheck_str {
-    // SAFETY: NULL or a live error, by the header's contract.
-    panic::value(claimcheck_str::ABSENT, || unsafe { try_ref(error) }.map_or(claimcheck_str::ABSENT, |e| claimcheck_str::view(&e.message)))
+    ffi_getter!(error, claimcheck_str::ABSENT, |e| claimcheck_str::view(&e.message))
 }
 
 /// Where the problem is, in words: `authentication.providers[1].audiences`,
@@ -177,8 +179,7 @@ pub unsafe extern "C" fn claimcheck_error_message(error: *const claimcheck_error
 /// `error` is NULL or a live error object.
 #[no_mangle]
 pub unsafe extern "C" fn claimcheck_error_location(error: *const claimcheck_error) -> claimcheck_str {
-    // SAFETY: NULL or a live error, by the header's contract.
-    panic::value(claimcheck_str::ABSENT, || unsafe { try_ref(error) }.map_or(claimcheck_str::ABSENT, |e| claimcheck_str::view_opt(e.location.as_deref())))
+    ffi_getter!(error, claimcheck_str::ABSENT, |e| claimcheck_str::view_opt(e.location.as_deref()))
 }
 
 /// The config field path (`authentication.providers[0].issuer`), when the
@@ -188,8 +189,7 @@ pub unsafe extern "C" fn claimcheck_error_location(error: *const claimcheck_erro
 /// `error` is NULL or a live error object.
 #[no_mangle]
 pub unsafe extern "C" fn claimcheck_error_path(error: *const claimcheck_error) -> claimcheck_str {
-    // SAFETY: NULL or a live error, by the header's contract.
-    panic::value(claimcheck_str::ABSENT, || unsafe { try_ref(error) }.map_or(claimcheck_str::ABSENT, |e| claimcheck_str::view_opt(e.path.as_deref())))
+    ffi_getter!(error, claimcheck_str::ABSENT, |e| claimcheck_str::view_opt(e.path.as_deref()))
 }
 
 /// The 1-based line in the config text (syntax errors), or -1 when none.
@@ -198,8 +198,7 @@ pub unsafe extern "C" fn claimcheck_error_path(error: *const claimcheck_error) -
 /// `error` is NULL or a live error object.
 #[no_mangle]
 pub unsafe extern "C" fn claimcheck_error_line(error: *const claimcheck_error) -> i64 {
-    // SAFETY: NULL or a live error, by the header's contract.
-    panic::value(-1, || unsafe { try_ref(error) }.map_or(-1, |e| e.line))
+    ffi_getter!(error, -1, |e| e.line)
 }
 
 /// The 0-based index of the failing rule in `authorization.rules`, or -1
@@ -209,8 +208,7 @@ pub unsafe extern "C" fn claimcheck_error_line(error: *const claimcheck_error) -
 /// `error` is NULL or a live error object.
 #[no_mangle]
 pub unsafe extern "C" fn claimcheck_error_rule(error: *const claimcheck_error) -> i64 {
-    // SAFETY: NULL or a live error, by the header's contract.
-    panic::value(-1, || unsafe { try_ref(error) }.map_or(-1, |e| e.rule))
+    ffi_getter!(error, -1, |e| e.rule)
 }
 
 /// The 1-based column: in the rule text for rule errors, in the line for
@@ -220,8 +218,7 @@ pub unsafe extern "C" fn claimcheck_error_rule(error: *const claimcheck_error) -
 /// `error` is NULL or a live error object.
 #[no_mangle]
 pub unsafe extern "C" fn claimcheck_error_column(error: *const claimcheck_error) -> i64 {
-    // SAFETY: NULL or a live error, by the header's contract.
-    panic::value(-1, || unsafe { try_ref(error) }.map_or(-1, |e| e.column))
+    ffi_getter!(error, -1, |e| e.column)
 }
 
 /// Frees an error. NULL is a no-op. The error's string views die with it.
@@ -230,6 +227,5 @@ pub unsafe extern "C" fn claimcheck_error_column(error: *const claimcheck_error)
 /// `error` is NULL or an error object not freed before and not used after.
 #[no_mangle]
 pub unsafe extern "C" fn claimcheck_error_free(error: *mut claimcheck_error) {
-    // SAFETY: NULL or an owned error handed back once, by the header's contract.
-    panic::value((), || unsafe { handles::free(error) })
+    ffi_free!(error)
 }

@@ -4,14 +4,13 @@
 //! optional finalizer for the userdata.
 
 use std::ffi::{c_char, c_void};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use claimcheck_core::LogLevel;
 
 use crate::engine::claimcheck_engine;
+use crate::boundary::{ffi_result, try_ref};
 use crate::error::{claimcheck_result, CLAIMCHECK_RESULT_OK};
-use crate::handles::try_ref;
-use crate::panic;
 
 /// A log level: one of the `CLAIMCHECK_LOG_*` values.
 pub type claimcheck_log_level = u32;
@@ -39,7 +38,7 @@ pub type claimcheck_log_callback =
 pub type claimcheck_finalizer = Option<unsafe extern "C" fn(userdata: *mut c_void)>;
 
 /// One registration: the callback, its userdata and its finalizer.
-struct Registration {
+pub(crate) struct Registration {
     callback: unsafe extern "C" fn(*mut c_void, claimcheck_log_level, *const c_char, usize),
     userdata: *mut c_void,
     finalizer: claimcheck_finalizer,
@@ -67,6 +66,40 @@ impl Registration {
         // SAFETY: the host registered this callback for this userdata; the
         // message pointer is valid for `len + 1` bytes during the call.
         unsafe { (self.callback)(self.userdata, level, bytes.as_ptr().cast(), message.len()) }
+    }
+}
+
+/// The engine's current registration, also held by the FFI layer so that it
+/// can log messages of its own (a request of an unsupported size) to the
+/// same callback. Only those rare messages read it; the engine's own
+/// messages go through the sink registered with the core.
+#[derive(Default)]
+pub(crate) struct LogSlot(Mutex<Option<Arc<Registration>>>);
+
+impl LogSlot {
+    /// Delivers `message` to the registered callback, if any. The callback
+    /// runs outside the lock.
+    pub(crate) fn log(&self, level: LogLevel, message: &str) {
+        let registration = self.0.lock().unwrap_or_else(PoisonError::into_inner).clone();
+        if let Some(registration) = registration {
+            registration.deliver(level, message);
+        }
+    }
+
+    /// Registers `registration` (or none) with the engine and here, as one
+    /// step for concurrent callers. The previous registration is dropped
+    /// after the lock is released: its finalizer runs once its last holder
+    /// (an in-flight message) lets go.
+    fn replace(&self, engine: &claimcheck_core::Engine, registration: Option<Arc<Registration>>) {
+        let previous = {
+            let mut slot = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+            let sink = registration.clone().map(|r| {
+                Arc::new(move |level, message: &str| r.deliver(level, message)) as claimcheck_core::LogSink
+            });
+            engine.set_logger(sink);
+            std::mem::replace(&mut *slot, registration)
+        };
+        drop(previous);
     }
 }
 
@@ -101,23 +134,18 @@ pub unsafe extern "C" fn claimcheck_engine_set_logger(
     callback: claimcheck_log_callback,
     finalizer: claimcheck_finalizer,
 ) -> claimcheck_result {
-    panic::result(|| {
-        // SAFETY: NULL or a live engine, by the contract above.
-        let engine = match unsafe { try_ref(engine) } {
-            Ok(e) => e,
-            Err(code) => return code,
-        };
+    ffi_result! {
+        let engine = try_ref!(engine);
         let Some(callback) = callback else {
-            engine.engine.set_logger(None);
+            engine.log.replace(&engine.engine, None);
             // The dropped registration (if any) ran its own finalizer; this
             // call's userdata was never registered, so finalize it now.
             drop(Registration { callback: noop, userdata, finalizer });
             return CLAIMCHECK_RESULT_OK;
         };
-        let registration = Arc::new(Registration { callback, userdata, finalizer });
-        engine.engine.set_logger(Some(Arc::new(move |level, message: &str| registration.deliver(level, message))));
+        engine.log.replace(&engine.engine, Some(Arc::new(Registration { callback, userdata, finalizer })));
         CLAIMCHECK_RESULT_OK
-    })
+    }
 }
 
 unsafe extern "C" fn noop(_: *mut c_void, _: claimcheck_log_level, _: *const c_char, _: usize) {}

@@ -1,23 +1,26 @@
 //! Describing a request without JSON: string views for the attributes and
 //! arrays of name/value pairs, turned into the core's borrowed `Request`
-//! without copying a byte.
+//! without copying a byte. The request struct is growable: it starts with
+//! the `size` the host compiled it with (see `boundary::Growable`).
 //!
 //! Up to [`STACK_HEADERS`] headers, [`STACK_PAIRS`] cookies and query
 //! parameters and [`STACK_ATTRIBUTES`] attributes, the arrays of views live on
 //! the stack: the common request allocates nothing on the way in (JSON
 //! attribute values are parsed, which allocates).
 
-use claimcheck_core::{Attribute, AttributeValue, Request};
+use std::sync::atomic::Ordering;
 
-use crate::decision::{claimcheck_decision, new_decision};
+use claimcheck_core::{Attribute, AttributeValue, LogLevel, Request};
+
+use crate::boundary::{self, ffi_result, slice_arg, try_out, try_ref, view_arg, Growable};
+use crate::decision::claimcheck_decision;
 use crate::engine::claimcheck_engine;
 use crate::error::{
-    claimcheck_result, CLAIMCHECK_RESULT_INVALID_ARGUMENT, CLAIMCHECK_RESULT_INVALID_JSON, CLAIMCHECK_RESULT_NULL_ARGUMENT,
-    CLAIMCHECK_RESULT_INVALID_UTF8, CLAIMCHECK_RESULT_OK,
+    claimcheck_result, CLAIMCHECK_RESULT_INVALID_ARGUMENT, CLAIMCHECK_RESULT_INVALID_JSON, CLAIMCHECK_RESULT_INVALID_UTF8,
+    CLAIMCHECK_RESULT_OK, CLAIMCHECK_RESULT_UNSUPPORTED_STRUCT_SIZE,
 };
-use crate::handles::{self, try_ref};
-use crate::panic;
-use crate::strings::{claimcheck_str, input_view};
+use crate::handles;
+use crate::strings::claimcheck_str;
 
 /// Headers held on the stack before spilling to the heap.
 pub(crate) const STACK_HEADERS: usize = 32;
@@ -56,8 +59,16 @@ pub struct claimcheck_attribute {
     pub kind: claimcheck_attribute_kind,
 }
 
-/// A request to authorize. Zero-initialise it (`claimcheck_request req = {0};`)
-/// and set what the host knows; every field is optional.
+/// A request to authorize. Initialise it with `CLAIMCHECK_REQUEST_INIT`
+/// (`claimcheck_request req = CLAIMCHECK_REQUEST_INIT;`), which sets `size`
+/// and leaves every other field empty, then set what the host knows: every
+/// field but `size` is optional.
+///
+/// Growable: `size` tells the library which fields the host's struct has,
+/// so fields a later version appends are read as empty from a host compiled
+/// against this header. A `size` the library does not know (0 from
+/// `= {0}`, too small, or larger than its own struct) is refused with
+/// `CLAIMCHECK_RESULT_UNSUPPORTED_STRUCT_SIZE`.
 ///
 /// Strings are views (NULL with length 0 is empty). Arrays are a pointer and
 /// a count; NULL with count 0 is empty. `cookies` and `query` differ: NULL
@@ -68,6 +79,9 @@ pub struct claimcheck_attribute {
 #[repr(C)]
 #[derive(Debug, Clone, Copy)]
 pub struct claimcheck_request {
+    /// `sizeof(claimcheck_request)` as the host compiled it, set by
+    /// `CLAIMCHECK_REQUEST_INIT`.
+    pub size: usize,
     /// HTTP method, for example `GET`.
     pub method: claimcheck_str,
     /// Request path, optionally with its query string.
@@ -94,11 +108,24 @@ pub struct claimcheck_request {
     pub attributes_len: usize,
 }
 
-/// The empty request (every view absent, every array NULL with count 0),
-/// as `claimcheck_request req = {0};` gives a C host.
+/// The sizes of `claimcheck_request` this library reads: one per layout
+/// ever published, smallest first (ABI 2: the struct as declared). A field
+/// added later is appended after the last one, and the old size stays in
+/// this list (docs/c-api.md, "Growable structs").
+pub(crate) const REQUEST_SIZES: [usize; 1] = [std::mem::size_of::<claimcheck_request>()];
+
+// SAFETY: `#[repr(C)]`, `size: usize` first, every field (views, array
+// pointers and counts) valid when zero; one layout so far, the current one.
+unsafe impl Growable for claimcheck_request {
+    const SIZES: &'static [usize] = &REQUEST_SIZES;
+}
+
+/// The empty request (every view absent, every array NULL with count 0) of
+/// the current size, as `CLAIMCHECK_REQUEST_INIT` gives a C host.
 impl Default for claimcheck_request {
     fn default() -> Self {
         claimcheck_request {
+            size: std::mem::size_of::<claimcheck_request>(),
             method: claimcheck_str::ABSENT,
             path: claimcheck_str::ABSENT,
             host: claimcheck_str::ABSENT,
@@ -139,18 +166,6 @@ fn fill<'s, T>(
     }
 }
 
-/// Borrows a C array (NULL with count 0 is empty).
-///
-/// # Safety
-/// A non-NULL `ptr` points to `len` initialised `T` valid for `'a`.
-unsafe fn array<'a, T>(ptr: *const T, len: usize) -> Result<&'a [T], claimcheck_result> {
-    if ptr.is_null() {
-        return if len == 0 { Ok(&[]) } else { Err(CLAIMCHECK_RESULT_NULL_ARGUMENT) };
-    }
-    // SAFETY: non-NULL, and the caller guarantees `len` initialised elements.
-    Ok(unsafe { std::slice::from_raw_parts(ptr, len) })
-}
-
 type Pair<'a> = (&'a str, &'a str);
 
 /// A pair part that is not UTF-8, read lossily: (pair index, is the value, text).
@@ -164,7 +179,7 @@ type LossyPart = (usize, bool, String);
 /// `view` is a valid view (the request's contract).
 unsafe fn pair_part<'a>(view: claimcheck_str, index: usize, value: bool, lossy: &mut Vec<LossyPart>) -> Result<&'a str, claimcheck_result> {
     // SAFETY: forwarded contract.
-    match unsafe { input_view(view) } {
+    match unsafe { view_arg(view) } {
         Err(CLAIMCHECK_RESULT_INVALID_UTF8) => {
             // SAFETY: the view was readable: only its UTF-8 check failed.
             unsafe { record_lossy(view, index, value, lossy) };
@@ -236,7 +251,7 @@ unsafe fn with_request<R>(req: &claimcheck_request, f: impl FnOnce(&Request<'_>)
         let (mut header_stack, mut cookie_stack, mut query_stack, mut attribute_stack);
         let (mut header_heap, mut cookie_heap, mut query_heap, mut attribute_heap) =
             (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-        let raw_headers = array(req.headers, req.headers_len)?;
+        let raw_headers = slice_arg(req.headers, req.headers_len)?;
         let headers: &[Pair<'_>] = if raw_headers.is_empty() {
             &[]
         } else {
@@ -247,13 +262,13 @@ unsafe fn with_request<R>(req: &claimcheck_request, f: impl FnOnce(&Request<'_>)
             None
         } else {
             cookie_stack = [("", ""); STACK_PAIRS];
-            Some(pairs(array(req.cookies, req.cookies_len)?, &mut cookie_stack, &mut cookie_heap, &mut lossy_c)?)
+            Some(pairs(slice_arg(req.cookies, req.cookies_len)?, &mut cookie_stack, &mut cookie_heap, &mut lossy_c)?)
         };
         let query = if req.query.is_null() {
             None
         } else {
             query_stack = [("", ""); STACK_PAIRS];
-            Some(pairs(array(req.query, req.query_len)?, &mut query_stack, &mut query_heap, &mut lossy_q)?)
+            Some(pairs(slice_arg(req.query, req.query_len)?, &mut query_stack, &mut query_heap, &mut lossy_q)?)
         };
         let (headers_fixed, cookies_fixed, query_fixed);
         let headers: &[Pair<'_>] = if lossy_h.is_empty() {
@@ -276,7 +291,7 @@ unsafe fn with_request<R>(req: &claimcheck_request, f: impl FnOnce(&Request<'_>)
             }
             other => other,
         };
-        let attrs = array(req.attributes, req.attributes_len)?;
+        let attrs = slice_arg(req.attributes, req.attributes_len)?;
         let attributes: &[Attribute<'_>] = if attrs.is_empty() {
             &[]
         } else {
@@ -286,8 +301,8 @@ unsafe fn with_request<R>(req: &claimcheck_request, f: impl FnOnce(&Request<'_>)
             });
             fill(attrs.len(), &mut attribute_stack, &mut attribute_heap, |i| {
                 let a = attrs.get(i).ok_or(CLAIMCHECK_RESULT_INVALID_ARGUMENT)?;
-                let name = input_view(a.name)?;
-                let text = input_view(a.value)?;
+                let name = view_arg(a.name)?;
+                let text = view_arg(a.value)?;
                 let value = match a.kind {
                     CLAIMCHECK_ATTRIBUTE_STRING => AttributeValue::Str(text),
                     CLAIMCHECK_ATTRIBUTE_JSON => {
@@ -299,13 +314,13 @@ unsafe fn with_request<R>(req: &claimcheck_request, f: impl FnOnce(&Request<'_>)
             })?
         };
         let request = Request {
-            method: input_view(req.method)?,
-            path: input_view(req.path)?,
-            host: input_view(req.host)?,
+            method: view_arg(req.method)?,
+            path: view_arg(req.path)?,
+            host: view_arg(req.host)?,
             headers,
             cookies,
             query,
-            source_address: input_view(req.source_address)?,
+            source_address: view_arg(req.source_address)?,
             attributes,
         };
         Ok(f(&request))
@@ -321,40 +336,63 @@ unsafe fn authorize(
     decision_out: *mut *mut claimcheck_decision,
 ) -> claimcheck_result {
     #[cfg(test)]
-    crate::panic::testing::maybe_panic();
-    // SAFETY: NULL or a live engine, by the header's contract.
-    let engine = match unsafe { try_ref(engine) } {
-        Ok(e) => e,
-        Err(code) => return code,
+    crate::boundary::testing::maybe_panic();
+    let engine = try_ref!(engine);
+    // SAFETY: NULL or a request whose `size` is its real size, by the header's contract.
+    let request = match unsafe { boundary::sized_in(request) } {
+        Ok(request) => request,
+        Err((code, size)) => {
+            if code == CLAIMCHECK_RESULT_UNSUPPORTED_STRUCT_SIZE {
+                unsupported_size(engine, size);
+            }
+            return code;
+        }
     };
-    if request.is_null() || decision_out.is_null() {
-        return CLAIMCHECK_RESULT_NULL_ARGUMENT;
-    }
-    // SAFETY: non-NULL and, by the header's contract, a valid request for this call.
-    let request = unsafe { &*request };
+    let out = try_out!(decision_out);
     // SAFETY: the request's views and arrays are valid for this call.
     // The decision is boxed inside the closure, so only a pointer travels
     // back through the result.
     // A clock that is NaN, infinite or negative is refused (`None`): every
     // time check would pass against NaN.
     let decided = unsafe {
-        with_request(request, |r| {
+        with_request(&request, |r| {
             match now {
                 Some(now) => engine.engine.authorize_at(r, now).ok(),
                 None => Some(engine.engine.authorize(r)),
             }
-            .map(|d| handles::into_raw(new_decision(d)))
+            .map(|decision| handles::into_raw(claimcheck_decision { decision }))
         })
     };
     match decided {
         Ok(None) => CLAIMCHECK_RESULT_INVALID_ARGUMENT,
         Ok(Some(decision)) => {
-            // SAFETY: non-NULL and valid for a pointer write, by the header's contract.
-            unsafe { *decision_out = decision };
+            out.write(decision);
             CLAIMCHECK_RESULT_OK
         }
         Err(code) => code,
     }
+}
+
+/// Logs, once per engine, that a host passes requests of a size this library
+/// does not know: the result code says what is wrong, the message why.
+#[cold]
+#[inline(never)]
+fn unsupported_size(engine: &claimcheck_engine, size: usize) {
+    if engine.size_logged.swap(true, Ordering::Relaxed) {
+        return;
+    }
+    let known: Vec<String> = REQUEST_SIZES.iter().map(usize::to_string).collect();
+    engine.log.log(
+        LogLevel::Error,
+        &format!(
+            "claimcheck_engine_authorize: claimcheck_request.size is {size}, but libclaimcheck {} (ABI {}) reads requests of {} bytes: \
+             initialise the request with CLAIMCHECK_REQUEST_INIT and build against the claimcheck.h of the library you load \
+             (every such request fails with unsupported_struct_size; logged once per engine)",
+            env!("CARGO_PKG_VERSION"),
+            crate::version::CLAIMCHECK_ABI_VERSION,
+            known.join(" or "),
+        ),
+    );
 }
 
 /// Decides one request at the current time and writes the new decision to
@@ -363,19 +401,22 @@ unsafe fn authorize(
 /// the `claimcheck_decision_*` accessors. Thread-safe: any number of threads
 /// may authorize on one engine at once, also during a reload.
 ///
-/// Returns `CLAIMCHECK_RESULT_NULL_ARGUMENT` (NULL engine, request or
-/// `decision_out`, or a NULL pointer with a non-zero length),
+/// Returns, without writing anything:
+/// `CLAIMCHECK_RESULT_NULL_ARGUMENT` (NULL engine, request or
+/// `decision_out`, or a NULL pointer with a non-zero length);
+/// `CLAIMCHECK_RESULT_UNSUPPORTED_STRUCT_SIZE` (`request->size` is not a
+/// size this library knows: see `claimcheck_request`; the first such
+/// request an engine sees is also logged at `CLAIMCHECK_LOG_ERROR`);
 /// `CLAIMCHECK_RESULT_INVALID_UTF8` (method, path, host, source address or
 /// an attribute; header, cookie and query bytes that are not UTF-8 are read
-/// with U+FFFD replacements instead, so such a credential never verifies),
-/// `CLAIMCHECK_RESULT_INVALID_JSON` (a JSON
-/// attribute) or `CLAIMCHECK_RESULT_INVALID_ARGUMENT` (unknown attribute kind)
-/// without writing anything.
+/// with U+FFFD replacements instead, so such a credential never verifies);
+/// `CLAIMCHECK_RESULT_INVALID_JSON` (a JSON attribute) or
+/// `CLAIMCHECK_RESULT_INVALID_ARGUMENT` (an unknown attribute kind).
 ///
 /// # Safety
-/// `engine` is NULL or a live engine; `request` is NULL or a request whose
-/// views and arrays are valid for the call; `decision_out` is NULL or valid
-/// for a pointer write.
+/// `engine` is NULL or a live engine; `request` is NULL or a request of
+/// `request->size` readable bytes whose views and arrays are valid for the
+/// call; `decision_out` is NULL or valid for a pointer write.
 #[no_mangle]
 pub unsafe extern "C" fn claimcheck_engine_authorize(
     engine: *const claimcheck_engine,
@@ -383,7 +424,7 @@ pub unsafe extern "C" fn claimcheck_engine_authorize(
     decision_out: *mut *mut claimcheck_decision,
 ) -> claimcheck_result {
     // SAFETY: forwarded contract.
-    panic::result(|| unsafe { authorize(engine, request, None, decision_out) })
+    ffi_result! { unsafe { authorize(engine, request, None, decision_out) } }
 }
 
 /// Like `claimcheck_engine_authorize`, as if the time were `now` (seconds
@@ -404,5 +445,5 @@ pub unsafe extern "C" fn claimcheck_engine_authorize_at(
     decision_out: *mut *mut claimcheck_decision,
 ) -> claimcheck_result {
     // SAFETY: forwarded contract.
-    panic::result(|| unsafe { authorize(engine, request, Some(now), decision_out) })
+    ffi_result! { unsafe { authorize(engine, request, Some(now), decision_out) } }
 }

@@ -2,12 +2,10 @@
 //!
 //! Inputs need no NUL terminator (Go and Lua pass their strings without
 //! copying); a NULL pointer with length 0 is the empty string; invalid UTF-8
-//! is `CLAIMCHECK_RESULT_INVALID_UTF8`. Outputs are views into the object
-//! that returned them and live as long as it does.
+//! is `CLAIMCHECK_RESULT_INVALID_UTF8` (the checks are in `boundary`). Outputs
+//! are views into the object that returned them and live as long as it does.
 
 use std::ffi::c_char;
-
-use crate::error::{claimcheck_result, CLAIMCHECK_RESULT_INVALID_UTF8, CLAIMCHECK_RESULT_NULL_ARGUMENT};
 
 /// A borrowed UTF-8 string: `len` bytes at `ptr`, not NUL-terminated.
 ///
@@ -50,26 +48,4 @@ impl claimcheck_str {
         let bytes = unsafe { std::slice::from_raw_parts(self.ptr.cast::<u8>(), self.len) };
         std::str::from_utf8(bytes).ok()
     }
-}
-
-/// Reads an input string given as pointer + length.
-///
-/// # Safety
-/// A non-NULL `ptr` must point to `len` readable bytes valid for `'a`.
-pub(crate) unsafe fn input<'a>(ptr: *const c_char, len: usize) -> Result<&'a str, claimcheck_result> {
-    if ptr.is_null() {
-        return if len == 0 { Ok("") } else { Err(CLAIMCHECK_RESULT_NULL_ARGUMENT) };
-    }
-    // SAFETY: `ptr` is non-NULL and the caller guarantees `len` readable bytes.
-    let bytes = unsafe { std::slice::from_raw_parts(ptr.cast::<u8>(), len) };
-    std::str::from_utf8(bytes).map_err(|_| CLAIMCHECK_RESULT_INVALID_UTF8)
-}
-
-/// Reads an input [`claimcheck_str`].
-///
-/// # Safety
-/// As [`input`].
-pub(crate) unsafe fn input_view<'a>(s: claimcheck_str) -> Result<&'a str, claimcheck_result> {
-    // SAFETY: forwarded contract.
-    unsafe { input(s.ptr, s.len) }
 }

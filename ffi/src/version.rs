@@ -6,13 +6,15 @@
 
 use std::ffi::c_char;
 
-use crate::panic;
+use crate::boundary::ffi_value;
 
-/// The ABI version. It changes only when an existing declaration changes
-/// incompatibly (a struct layout, a signature, a code's meaning); additions
-/// keep it. Bindings compare `claimcheck_abi_version()` with the value they
-/// were written for when they load the library.
-pub const CLAIMCHECK_ABI_VERSION: u32 = 1;
+/// The ABI version of this header. It changes only when an existing
+/// declaration changes incompatibly (a struct layout other than an appended
+/// field of a growable struct, a signature, a code's meaning); additions
+/// keep it. Compare it with `claimcheck_abi_version()` when loading the
+/// library, as the Go and Python bindings do. Version 2: `claimcheck_request`
+/// and `claimcheck_provider_keys` start with a `size` field.
+pub const CLAIMCHECK_ABI_VERSION: u32 = 2;
 
 // The core and this crate are released together, with one version: the
 // test `versions_agree_with_cargo_and_the_header` checks it.
@@ -25,26 +27,26 @@ const CEL_VERSION: &str = concat!(env!("CLAIMCHECK_CEL_VERSION"), "\0");
 /// header/library mismatch.
 #[no_mangle]
 pub extern "C" fn claimcheck_version() -> *const c_char {
-    panic::value(std::ptr::null(), || VERSION.as_ptr().cast())
+    ffi_value!(std::ptr::null(), VERSION.as_ptr().cast())
 }
 
 /// The version of `aws-lc-rs`, the crypto library that verifies token
 /// signatures: a static NUL-terminated string.
 #[no_mangle]
 pub extern "C" fn claimcheck_version_crypto() -> *const c_char {
-    panic::value(std::ptr::null(), || CRYPTO_VERSION.as_ptr().cast())
+    ffi_value!(std::ptr::null(), CRYPTO_VERSION.as_ptr().cast())
 }
 
 /// The version of `cel`, the CEL implementation that evaluates rules: a
 /// static NUL-terminated string.
 #[no_mangle]
 pub extern "C" fn claimcheck_version_cel() -> *const c_char {
-    panic::value(std::ptr::null(), || CEL_VERSION.as_ptr().cast())
+    ffi_value!(std::ptr::null(), CEL_VERSION.as_ptr().cast())
 }
 
 /// The ABI version of the loaded library (`CLAIMCHECK_ABI_VERSION` of the
 /// header it was built with).
 #[no_mangle]
 pub extern "C" fn claimcheck_abi_version() -> u32 {
-    panic::value(0, || CLAIMCHECK_ABI_VERSION)
+    ffi_value!(0, CLAIMCHECK_ABI_VERSION)
 }

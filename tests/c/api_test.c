@@ -1,6 +1,6 @@
 /* Functional test of every export of claimcheck.h: results, out-params,
- * NULL and UTF-8 handling, config errors, the log callback, warnings,
- * versions, and the decision table. Usage: api_test FIXTURE_DIR */
+ * NULL and UTF-8 handling, struct sizes, config errors, the log callback,
+ * warnings, versions, and the decision table. Usage: api_test FIXTURE_DIR */
 #include "common.h"
 
 #if defined(__SANITIZE_ADDRESS__)
@@ -21,9 +21,8 @@ static struct fixtures fx;
 static claimcheck_decision *bearer(const claimcheck_engine *e, const char *jwt, int twice) {
     char auth[4096];
     claimcheck_pair headers[2];
-    claimcheck_request req;
+    claimcheck_request req = CLAIMCHECK_REQUEST_INIT;
     claimcheck_decision *d = NULL;
-    memset(&req, 0, sizeof req);
     if (jwt) {
         snprintf(auth, sizeof auth, "Bearer %s", jwt);
         headers[0].name = view("authorization");
@@ -237,14 +236,14 @@ static void test_decision_accessors(void) {
 
 static void test_request_arguments(void) {
     claimcheck_engine *e = engine_from(dir, "a.yaml");
-    claimcheck_request req;
+    claimcheck_request req = CLAIMCHECK_REQUEST_INIT;
     claimcheck_decision *d = (claimcheck_decision *)0x1;
     claimcheck_pair h[40];
     claimcheck_pair cookie;
     claimcheck_attribute attr;
     char auth[4096];
     int i;
-    memset(&req, 0, sizeof req);
+    CHECK(req.size == sizeof req && req.method.ptr == NULL && req.headers == NULL && req.attributes_len == 0);
     CHECK(claimcheck_engine_authorize(NULL, &req, &d) == CLAIMCHECK_RESULT_NULL_ARGUMENT);
     CHECK(claimcheck_engine_authorize(e, NULL, &d) == CLAIMCHECK_RESULT_NULL_ARGUMENT);
     CHECK(claimcheck_engine_authorize(e, &req, NULL) == CLAIMCHECK_RESULT_NULL_ARGUMENT);
@@ -407,7 +406,7 @@ static void test_reload_logger_warnings(void) {
  * cannot be reached says why, with its failed fetches counted. */
 static void test_key_status(void) {
     claimcheck_key_status *status = NULL;
-    claimcheck_provider_keys p;
+    claimcheck_provider_keys p = CLAIMCHECK_PROVIDER_KEYS_INIT;
     claimcheck_engine *e = engine_from(dir, "a.yaml");
     CHECK(claimcheck_engine_key_status(NULL, &status) == CLAIMCHECK_RESULT_NULL_ARGUMENT && status == NULL);
     CHECK(claimcheck_engine_key_status(e, NULL) == CLAIMCHECK_RESULT_NULL_ARGUMENT);
@@ -434,6 +433,90 @@ static void test_key_status(void) {
     CHECK(claimcheck_key_status_count(NULL) == 0);
     CHECK(claimcheck_key_status_get(NULL, 0, &p) == CLAIMCHECK_RESULT_NULL_ARGUMENT);
     claimcheck_key_status_free(NULL);
+}
+
+/* A struct of a size the library does not know is refused with its own
+ * code, never misread: a request from `= {0}` (size 0), one that claims to
+ * be smaller than the struct (in a heap block of exactly that size, so
+ * valgrind reports any read past it), one larger than the library's struct (a
+ * host built against a newer header), and the same for the key status. */
+static void test_struct_sizes(void) {
+    claimcheck_engine *e = engine_from(dir, "a.yaml");
+    claimcheck_decision *d = (claimcheck_decision *)0x1;
+    claimcheck_request zeroed = {0};
+    struct log_state log;
+    char auth[4096];
+    claimcheck_pair header;
+    size_t small[] = {1, sizeof(size_t), sizeof(claimcheck_request) - sizeof(size_t), sizeof(claimcheck_request) - 1};
+    size_t i;
+    memset(&log, 0, sizeof log);
+    CHECK(claimcheck_engine_set_logger(e, &log, on_log, on_finalize) == CLAIMCHECK_RESULT_OK);
+    snprintf(auth, sizeof auth, "Bearer %s", token(&fx, "valid"));
+    header.name = view("authorization");
+    header.value = view(auth);
+
+    /* `= {0}`: size 0, refused although the token in it is valid. */
+    zeroed.headers = &header;
+    zeroed.headers_len = 1;
+    CHECK(claimcheck_engine_authorize_at(e, &zeroed, fx.now, &d) == CLAIMCHECK_RESULT_UNSUPPORTED_STRUCT_SIZE);
+    CHECK(claimcheck_engine_authorize(e, &zeroed, &d) == CLAIMCHECK_RESULT_UNSUPPORTED_STRUCT_SIZE);
+    CHECK(d == (claimcheck_decision *)0x1);
+    CHECK(str_is(claimcheck_result_name(CLAIMCHECK_RESULT_UNSUPPORTED_STRUCT_SIZE), "unsupported_struct_size"));
+    /* Logged once per engine, saying what to do. */
+    CHECK(log.error == 1 && str_has(view(log.last), "claimcheck_request.size is 0") &&
+          str_has(view(log.last), "CLAIMCHECK_REQUEST_INIT"));
+
+    /* Too small: only `size` bytes exist, and the library reads no further. */
+    for (i = 0; i < sizeof small / sizeof small[0]; i++) {
+        size_t *block = malloc(small[i] < sizeof(size_t) ? sizeof(size_t) : small[i]);
+        *block = small[i];
+        CHECK(claimcheck_engine_authorize_at(e, (const claimcheck_request *)(void *)block, fx.now, &d) ==
+              CLAIMCHECK_RESULT_UNSUPPORTED_STRUCT_SIZE);
+        free(block);
+    }
+
+    /* Larger than the library's struct: the newer fields it cannot know
+     * are not ignored, the request is refused. */
+    {
+        struct { claimcheck_request req; unsigned char newer_fields[64]; } newer;
+        newer.req = (claimcheck_request)CLAIMCHECK_REQUEST_INIT;
+        memset(newer.newer_fields, 0xa5, sizeof newer.newer_fields);
+        newer.req.headers = &header;
+        newer.req.headers_len = 1;
+        newer.req.size = sizeof(claimcheck_request) + sizeof(size_t);
+        CHECK(claimcheck_engine_authorize_at(e, &newer.req, fx.now, &d) == CLAIMCHECK_RESULT_UNSUPPORTED_STRUCT_SIZE);
+        newer.req.size = sizeof newer;
+        CHECK(claimcheck_engine_authorize_at(e, &newer.req, fx.now, &d) == CLAIMCHECK_RESULT_UNSUPPORTED_STRUCT_SIZE);
+        CHECK(d == (claimcheck_decision *)0x1);
+        /* The same request with this header's size is decided. */
+        newer.req.size = sizeof newer.req;
+        CHECK(claimcheck_engine_authorize_at(e, &newer.req, fx.now, &d) == CLAIMCHECK_RESULT_OK);
+        CHECK(claimcheck_decision_status(d) == 200);
+        claimcheck_decision_free(d);
+    }
+    CHECK(log.error == 1); /* still once */
+
+    /* The key status struct: wrong sizes are refused and nothing is written. */
+    {
+        claimcheck_key_status *status = NULL;
+        struct { claimcheck_provider_keys keys; unsigned char newer_fields[32]; } out;
+        size_t sizes[] = {0, sizeof(size_t), sizeof(claimcheck_provider_keys) - 8, sizeof(claimcheck_provider_keys) + 8};
+        CHECK(claimcheck_engine_key_status(e, &status) == CLAIMCHECK_RESULT_OK);
+        for (i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
+            memset(&out, 0, sizeof out);
+            out.keys.size = sizes[i];
+            CHECK(claimcheck_key_status_get(status, 0, &out.keys) == CLAIMCHECK_RESULT_UNSUPPORTED_STRUCT_SIZE);
+            CHECK(out.keys.size == sizes[i] && out.keys.provider.ptr == NULL && out.keys.key_count == 0);
+        }
+        out.keys = (claimcheck_provider_keys)CLAIMCHECK_PROVIDER_KEYS_INIT;
+        memset(out.newer_fields, 0xa5, sizeof out.newer_fields);
+        CHECK(claimcheck_key_status_get(status, 0, &out.keys) == CLAIMCHECK_RESULT_OK);
+        CHECK(out.keys.size == sizeof out.keys && str_is(out.keys.provider, "okta") && out.keys.key_count == 1);
+        for (i = 0; i < sizeof out.newer_fields; i++) CHECK(out.newer_fields[i] == 0xa5);
+        claimcheck_key_status_free(status);
+    }
+    claimcheck_engine_free(e);
+    CHECK(log.finalized == 1);
 }
 
 static void test_decision_table(void) {
@@ -486,6 +569,7 @@ int main(int argc, char **argv) {
     test_request_arguments();
     test_reload_logger_warnings();
     test_key_status();
+    test_struct_sizes();
     test_decision_table();
     free(fx.text);
     return finish("api_test");

@@ -7,10 +7,9 @@
 int main(int argc, char **argv) {
     claimcheck_engine *e;
     claimcheck_decision *d = NULL;
-    claimcheck_request req;
+    claimcheck_request req = CLAIMCHECK_REQUEST_INIT;
     if (argc != 2) return 2;
     e = engine_from(argv[1], "a.yaml");
-    memset(&req, 0, sizeof req);
     if (claimcheck_engine_authorize(e, &req, &d) != CLAIMCHECK_RESULT_OK) return 3;
     d = NULL; /* the decision is now unreachable: a definite leak */
     claimcheck_engine_free(e);

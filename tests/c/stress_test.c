@@ -26,7 +26,7 @@ static void *worker(void *arg) {
     while (n < MIN_CALLS_PER_WORKER || !atomic_load(&reloading_done)) {
         const struct stress_row *s = &fx.stress[(n + id) % fx.n_stress];
         claimcheck_pair header;
-        claimcheck_request req;
+        claimcheck_request req = CLAIMCHECK_REQUEST_INIT;
         claimcheck_decision *d = NULL;
         unsigned status;
         claimcheck_str reason;
@@ -34,7 +34,6 @@ static void *worker(void *arg) {
         snprintf(auth, sizeof auth, "Bearer %s", token(&fx, s->token));
         header.name = view("authorization");
         header.value = view(auth);
-        memset(&req, 0, sizeof req);
         req.headers = &header;
         req.headers_len = 1;
         if (claimcheck_engine_authorize_at(engine, &req, fx.now, &d) != CLAIMCHECK_RESULT_OK) {

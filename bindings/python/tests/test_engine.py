@@ -188,7 +188,7 @@ def test_invalid_json_attribute_value_is_an_error(keys):
 
 def test_library_version_and_mode():
     assert claimcheck.library_version() == "0.1.0"
-    assert claimcheck.ABI_VERSION == 1
+    assert claimcheck.ABI_VERSION == 2
     # scripts/test-python says which mode it expects, so a silently failed
     # compile of the API-mode extension (a slower binding) fails the run.
     assert claimcheck.MODE == os.environ.get("CLAIMCHECK_EXPECT_MODE", claimcheck.MODE)

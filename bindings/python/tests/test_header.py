@@ -30,15 +30,24 @@ def _strip_comments(text: str) -> str:
     return re.sub(r"//[^\n]*", "", text)
 
 
+def _strip_macro_bodies(code: str) -> str:
+    """Drops the preprocessor lines other than integer `#define`s (the struct
+    initializer macros hold C and C++ code that is not a declaration)."""
+    code = re.sub(r"\\\n", " ", code)
+    return "\n".join(line for line in code.split("\n")
+                     if not line.lstrip().startswith("#") or re.match(r"\s*#define\s+\w+\s+-?\d+\s*$", line))
+
+
 class Header:
     """What claimcheck.h declares."""
 
     def __init__(self, text: str) -> None:
         code = _strip_comments(text)
-        self.constants: Dict[str, int] = {
-            m.group(1): int(m.group(2)) for m in re.finditer(r"^#define\s+(CLAIMCHECK_\w+)\s+(-?\d+)\s*$", code, re.M)}
         self.strings: Dict[str, str] = {
             m.group(1): m.group(2) for m in re.finditer(r'^#define\s+(CLAIMCHECK_\w+)\s+"([^"]*)"', code, re.M)}
+        code = _strip_macro_bodies(code)
+        self.constants: Dict[str, int] = {
+            m.group(1): int(m.group(2)) for m in re.finditer(r"^#define\s+(CLAIMCHECK_\w+)\s+(-?\d+)\s*$", code, re.M)}
         self.aliases: Dict[str, str] = {
             m.group(2): m.group(1) for m in re.finditer(r"typedef\s+([\w ]+?)\s+(claimcheck_\w+)\s*;", code)
             if not m.group(1).startswith("struct ")}  # opaque handles keep their name
@@ -101,8 +110,9 @@ def test_the_parser_found_the_whole_header(header):
     # Guards the test itself: a parser that found nothing would compare nothing.
     assert len(header.functions) >= 40
     assert "claimcheck_engine_authorize_at" in header.functions
-    assert len(header.structs["claimcheck_request"]) == 12
-    assert header.constants["CLAIMCHECK_ABI_VERSION"] == 1
+    assert header.structs["claimcheck_request"][0] == ("size", "size_t")
+    assert len(header.structs["claimcheck_request"]) == 13
+    assert header.constants["CLAIMCHECK_ABI_VERSION"] == 2
 
 
 def test_every_function_is_declared_with_the_same_signature(header):
@@ -179,9 +189,18 @@ def test_a_library_with_another_abi_version_is_refused(tmp_path):
     subprocess.run([cc, "-shared", "-fPIC", "-o", str(fake), str(src)], check=True)
     r = _import_with(str(fake))
     assert r.returncode != 0
-    assert "LibraryError" in r.stderr and "ABI version 99" in r.stderr and "written for ABI version 1" in r.stderr
+    assert "LibraryError" in r.stderr and "ABI version 99" in r.stderr and "written for ABI version 2" in r.stderr
 
 
 def test_a_missing_library_is_a_clear_error(tmp_path):
     r = _import_with(str(tmp_path / "nope.so"))
     assert r.returncode != 0 and "cannot load the library" in r.stderr
+
+
+def test_requests_carry_the_struct_size_of_the_declarations():
+    # The library refuses a request whose size it does not know; the binding
+    # sets it from its own declarations for every request it builds.
+    from claimcheck import _request
+    req, _keep = _request.build([b"GET", b"/", b"", b""], 0, None, None, [])
+    assert req.size == _lib.ffi.sizeof("claimcheck_request") > 0
+    assert _lib.ffi.offsetof("claimcheck_request", "size") == 0

@@ -13,6 +13,7 @@ claimcheck_result claimcheck_bench_decide_loop(const claimcheck_engine *engine, 
 	    {.name = VIEW("User-Agent"), .value = VIEW("bench/1.0")},
 	};
 	claimcheck_request request = {
+	    .size = sizeof(claimcheck_request),
 	    .method = VIEW("GET"),
 	    .path = VIEW("/mcp"),
 	    .host = VIEW("api.example.com"),

@@ -23,7 +23,7 @@ from typing import Any, Tuple
 from .errors import LibraryError
 
 #: The `CLAIMCHECK_ABI_VERSION` this package was written for.
-ABI_VERSION = 1
+ABI_VERSION = 2
 
 _HERE = Path(__file__).resolve().parent
 
