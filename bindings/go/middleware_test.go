@@ -224,3 +224,42 @@ func TestMiddlewareStripsTheCredentialWhereverTheConfigTookIt(t *testing.T) {
 		t.Errorf("no token: credential %+v", d.Credential)
 	}
 }
+
+// TestMiddlewareStripsAMalformedBearerHeaderInPermissiveMode: a header that
+// starts with the Bearer scheme but is no well-formed credential (a tab for
+// the space, no separator) is a malformed credential, never "no token": in
+// permissive mode the request goes on anonymously, and the forged header
+// never reaches the upstream (issue 16, finding 8).
+func TestMiddlewareStripsAMalformedBearerHeaderInPermissiveMode(t *testing.T) {
+	iss := goIssuer()
+	e := engineText(t, iss.config("  mode: permissive\n", ""))
+	token := iss.signRS256(t, oktaClaims(time.Now(), nil))
+	for _, header := range []string{"Bearer\t" + token, "Bearer" + token, "Bearer " + token + ", Bearer " + token} {
+		var got string
+		var hasID, called bool
+		h := Middleware(e, StripCredential(true), WithLogger(nil))(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			called = true
+			got = r.Header.Get("Authorization")
+			_, hasID = IdentityFrom(r.Context())
+		}))
+		r := httptest.NewRequest("GET", "/x", nil)
+		r.Header.Set("Authorization", header)
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, r)
+		if w.Code != 200 || !called || hasID || got != "" {
+			t.Errorf("%q: status %d, called %v, identity %v, upstream saw %q", header, w.Code, called, hasID, got)
+		}
+	}
+	// In strict mode the same header is 401 malformed_token.
+	strict := engineText(t, iss.config("", ""))
+	h := Middleware(strict, WithLogger(nil))(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		t.Error("the upstream must not be called")
+	}))
+	r := httptest.NewRequest("GET", "/x", nil)
+	r.Header.Set("Authorization", "Bearer\t"+token)
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, r)
+	if w.Code != 401 || !strings.Contains(w.Header().Get("WWW-Authenticate"), `error="invalid_token"`) {
+		t.Errorf("strict: status %d, challenge %q", w.Code, w.Header().Get("WWW-Authenticate"))
+	}
+}

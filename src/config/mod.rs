@@ -8,6 +8,8 @@ pub mod error;
 pub(crate) mod gloo;
 pub(crate) mod kubernetes;
 pub mod load;
+// Only `claimcheck convert` writes a config back.
+#[cfg(any(test, feature = "cli"))]
 pub mod native;
 pub mod origin;
 pub(crate) mod presets;

@@ -283,3 +283,19 @@ def test_wsgi_strips_a_query_credential_from_the_raw_uris_too(keys, sources_engi
     assert r.get_json() == ["x=1&y=2", "/mcp?x=1&y=2", "/mcp?x=1&y=2"]
     r = client.get(f"/mcp?access_token={token}")
     assert r.get_json() == ["", "/mcp", "/mcp"]
+
+
+@pytest.mark.parametrize("prefix", ["Bearer\t", "Bearer", "bearer  \t"])
+def test_asgi_strips_a_malformed_bearer_header_in_permissive_mode(keys, prefix):
+    """A header that starts with the Bearer scheme but is no well-formed
+    credential is malformed, never absent: permissive mode goes on without an
+    identity, and the forged header never reaches the app (issue 16, #8)."""
+    with claimcheck.Engine(keys.rsa_config(mode="permissive")) as e:
+        client = TestClient(starlette_app(e, strip_credential=True))
+        r = client.get("/mcp", headers={"Authorization": prefix + live(keys)})
+        assert r.status_code == 200
+        assert r.json()["subject"] is None and r.json()["authorization"] is None
+    with claimcheck.Engine(keys.rsa_config()) as strict:
+        r = TestClient(starlette_app(strict)).get("/mcp", headers={"Authorization": prefix + live(keys)})
+        assert r.status_code == 401
+        assert 'error="invalid_token"' in r.headers["www-authenticate"]
