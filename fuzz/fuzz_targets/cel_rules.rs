@@ -45,7 +45,7 @@ fuzz_target!(|data: &[u8]| {
         let issuer = claims.string("iss").unwrap_or("").to_owned();
         let subject = claims.string("sub").map(str::to_owned);
         let claims = Arc::new(claims);
-        Identity { provider: Arc::from("fuzz"), issuer, subject, scopes: Scopes::from_claims(claims.clone()), claims }
+        Identity { provider: Arc::from("fuzz"), issuer, subject, scopes: Scopes::from_claims(claims.clone()), groups: Default::default(), roles: Default::default(), claims }
     });
     let attr_doc: serde_json::Map<String, Value> = serde_json::from_slice(attrs).unwrap_or_default();
     let attributes: Vec<Attribute<'_>> = attr_doc
