@@ -9,7 +9,7 @@ pub(crate) mod gloo;
 pub(crate) mod kubernetes;
 pub mod load;
 // Only `claimcheck convert` writes a config back.
-#[cfg(any(test, feature = "cli"))]
+#[cfg(any(test, feature = "cli", feature = "test-hooks"))]
 pub mod native;
 pub mod origin;
 pub(crate) mod presets;

@@ -15,6 +15,7 @@ pub fn native_tree(file: &ConfigFile) -> Value {
 }
 
 /// The native config of `file` as YAML, or as JSON when `json`.
+#[cfg(feature = "cli")]
 pub fn native_text(file: &ConfigFile, json: bool) -> Result<String, String> {
     if json {
         serde_json::to_string_pretty(file).map_err(|e| e.to_string())

@@ -24,7 +24,7 @@ pub enum Shape {
 
 impl Shape {
     /// The stable name (`claimcheck check --json` prints it).
-    #[cfg(any(test, feature = "cli"))]
+    #[cfg(any(test, feature = "cli", feature = "test-hooks"))]
     pub const fn as_str(self) -> &'static str {
         match self {
             Shape::Native => "native",
@@ -100,7 +100,7 @@ pub struct Origin {
 
 impl Origin {
     /// Whether a load warning already covers the native path `native`.
-    #[cfg(any(test, feature = "cli"))]
+    #[cfg(any(test, feature = "cli", feature = "test-hooks"))]
     pub fn is_warned(&self, native: &str) -> bool {
         self.warned.contains(native)
     }
