@@ -88,7 +88,8 @@ fn views_null_length_and_utf8() {
 #[test]
 fn header_cookie_and_query_arrays_spill_and_read_lossily() {
     let e = strict_engine();
-    for n in [0usize, 1, 8, 9, 32, 33, 40] {
+    // Around the stack arrays: 8 cookies / query parameters, 32 headers.
+    for n in [0usize, 9, 33] {
         let mut headers = vec![pair(b"x-filler", b"v\xff\xfe"); n];
         headers.push(pair(b"authorization", b"Bearer a.b.c"));
         let cookies = vec![pair(b"c\xc3", b"\xe2\x82"); n];
@@ -128,8 +129,9 @@ fn header_cookie_and_query_arrays_spill_and_read_lossily() {
 fn attributes_of_each_kind_on_the_stack_and_the_heap() {
     let e = engine();
     let attr = |n: &'static [u8], v: &'static [u8], kind| claimcheck_attribute { name: view(n), value: view(v), kind };
-    for n in [1usize, 8, 9, 20] {
-        let mut attrs = vec![attr(b"llm.model", b"{\"a\":[1,2.5,null]}", CLAIMCHECK_ATTRIBUTE_JSON); n - 1];
+    // The stack array holds 8 attributes: full, and one past it.
+    for n in [8usize, 9] {
+        let mut attrs = vec![attr(b"llm.model", b"[1,null]", CLAIMCHECK_ATTRIBUTE_JSON); n - 1];
         attrs.push(attr(b"mcp.tool.name", b"read", CLAIMCHECK_ATTRIBUTE_STRING));
         let req = claimcheck_request { attributes: attrs.as_ptr(), attributes_len: attrs.len(), ..Default::default() };
         let (rc, d) = decide(e, &req);
