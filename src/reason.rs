@@ -175,23 +175,8 @@ impl Reason {
     /// True for the reasons that say the presented token itself is invalid
     /// (401 `invalid_token`).
     pub const fn is_invalid_token(self) -> bool {
-        matches!(
-            self,
-            Reason::MalformedToken
-                | Reason::TokenTooLarge
-                | Reason::UnsupportedAlgorithm
-                | Reason::UnknownIssuer
-                | Reason::UnknownKey
-                | Reason::InvalidSignature
-                | Reason::InvalidType
-                | Reason::UnknownCriticalHeader
-                | Reason::Expired
-                | Reason::NotYetValid
-                | Reason::IssuedInFuture
-                | Reason::LifetimeTooLong
-                | Reason::InvalidAudience
-                | Reason::InvalidClaim
-        )
+        // One list: the reasons whose challenge is `invalid_token`.
+        matches!(self.challenge(Requester::Anonymous), ChallengeKind::InvalidToken)
     }
 }
 

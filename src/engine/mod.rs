@@ -20,7 +20,7 @@ use crate::request::Request;
 use crate::rules::RuleInput;
 use crate::jose::jws::parse_compact;
 use crate::reason::TokenError;
-use crate::credential::Credential;
+use crate::credential::{Credential, CredentialSource};
 use crate::verify::signature::verify_signature;
 use compiled::{BuildContext, Compiled};
 
@@ -236,36 +236,37 @@ impl Compiled {
                 }
             },
             Credential::Malformed(detail, source) => {
-                let err = TokenError::new(Reason::MalformedToken, detail);
-                let mut decision = match self.mode {
-                    Mode::Permissive => self.run_rules(
-                        None,
-                        request,
-                        now,
-                        Some(format!("token ignored in permissive mode: {}: {}", err.reason, err.detail)),
-                    ),
-                    Mode::Strict | Mode::Optional => self.deny_token(err),
-                };
-                decision.credential = Some(source);
-                decision
+                self.decide_token(Err(TokenError::new(Reason::MalformedToken, detail)), source, request, now)
             }
-            Credential::Present(token, source) => {
-                let mut decision = match self.validate(&token, now) {
-                    Ok(identity) => self.run_rules(Some(identity), request, now, None),
-                    Err(err) => match self.mode {
-                        Mode::Permissive => self.run_rules(
-                            None,
-                            request,
-                            now,
-                            Some(format!("token ignored in permissive mode: {}: {}", err.reason, err.detail)),
-                        ),
-                        Mode::Strict | Mode::Optional => self.deny_token(err),
-                    },
-                };
-                decision.credential = Some(source);
-                decision
-            }
+            Credential::Present(token, source) => self.decide_token(self.validate(&token, now), source, request, now),
         }
+    }
+
+    /// The decision for a request with one credential, valid or not:
+    /// permissive mode sets an invalid one aside and runs the rules
+    /// unauthenticated; the others refuse it. The decision names where the
+    /// credential was, so a middleware can strip it either way.
+    fn decide_token(
+        &self,
+        verdict: Result<Identity, TokenError>,
+        source: CredentialSource,
+        request: &Request<'_>,
+        now: f64,
+    ) -> Decision {
+        let mut decision = match verdict {
+            Ok(identity) => self.run_rules(Some(identity), request, now, None),
+            Err(err) => match self.mode {
+                Mode::Permissive => self.run_rules(
+                    None,
+                    request,
+                    now,
+                    Some(format!("token ignored in permissive mode: {}: {}", err.reason, err.detail)),
+                ),
+                Mode::Strict | Mode::Optional => self.deny_token(err),
+            },
+        };
+        decision.credential = Some(source);
+        decision
     }
 
     /// Validates a token completely: form, provider, key, signature, claims.
