@@ -5,8 +5,9 @@
 //! Input: the claims text (UTF-8). Checked, as the scanner's own one-byte-edit
 //! test does for a fixed text:
 //! - accept/reject: `Claims::parse(text, depth)` accepts exactly when
-//!   serde_json reads one object with unique top-level names nested at most
-//!   `depth` deep (and the depth bound is exact at the boundary);
+//!   serde_json reads one object with unique member names at every depth,
+//!   nested at most `depth` deep (and the depth bound is exact at the
+//!   boundary);
 //! - per member: `kind`, `raw`, `string`, `number` (bit for bit), `get`,
 //!   `array_contains_str` (text path before parsing, value path after) agree
 //!   with the serde_json value; member order and count agree;
@@ -30,8 +31,64 @@ use libfuzzer_sys::fuzz_target;
 use serde::de::{Deserializer, MapAccess, Visitor};
 use serde_json::Value;
 
-/// The object's members in text order, duplicates kept.
+/// The object's members in text order, duplicates kept (the caller checks
+/// the top level); every nested object must have unique names, as the
+/// project documents for token claims ("at every depth").
 struct Members(Vec<(String, Value)>);
+
+/// A JSON value whose objects, at every depth, have unique member names.
+struct Unique(Value);
+
+impl<'de> serde::Deserialize<'de> for Unique {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Unique;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a JSON value")
+            }
+            fn visit_bool<E>(self, v: bool) -> Result<Unique, E> {
+                Ok(Unique(Value::Bool(v)))
+            }
+            fn visit_i64<E>(self, v: i64) -> Result<Unique, E> {
+                Ok(Unique(Value::from(v)))
+            }
+            fn visit_u64<E>(self, v: u64) -> Result<Unique, E> {
+                Ok(Unique(Value::from(v)))
+            }
+            fn visit_f64<E>(self, v: f64) -> Result<Unique, E> {
+                Ok(Unique(serde_json::Number::from_f64(v).map_or(Value::Null, Value::Number)))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Unique, E> {
+                Ok(Unique(Value::String(v.to_owned())))
+            }
+            fn visit_string<E>(self, v: String) -> Result<Unique, E> {
+                Ok(Unique(Value::String(v)))
+            }
+            fn visit_unit<E>(self) -> Result<Unique, E> {
+                Ok(Unique(Value::Null))
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut s: A) -> Result<Unique, A::Error> {
+                let mut items = Vec::new();
+                while let Some(Unique(v)) = s.next_element()? {
+                    items.push(v);
+                }
+                Ok(Unique(Value::Array(items)))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut m: A) -> Result<Unique, A::Error> {
+                let mut map = serde_json::Map::new();
+                while let Some((k, Unique(v))) = m.next_entry::<String, Unique>()? {
+                    if map.contains_key(&k) {
+                        return Err(serde::de::Error::custom(format!("nested member `{k}` appears twice")));
+                    }
+                    map.insert(k, v);
+                }
+                Ok(Unique(Value::Object(map)))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
 
 impl<'de> serde::Deserialize<'de> for Members {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
@@ -43,7 +100,7 @@ impl<'de> serde::Deserialize<'de> for Members {
             }
             fn visit_map<A: MapAccess<'de>>(self, mut m: A) -> Result<Members, A::Error> {
                 let mut out = Vec::new();
-                while let Some((k, v)) = m.next_entry::<String, Value>()? {
+                while let Some((k, Unique(v))) = m.next_entry::<String, Unique>()? {
                     out.push((k, v));
                 }
                 Ok(Members(out))
